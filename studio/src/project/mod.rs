@@ -1,0 +1,1 @@
+//! The project folder: project.json (versioned schema) + assets/.

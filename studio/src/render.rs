@@ -1,0 +1,1 @@
+//! Rendering a shot: source image + motion -> framed frames -> MP4.

@@ -1,0 +1,1 @@
+//! The warp engine: paths + brushes + camera move -> dense motion field -> frames.
