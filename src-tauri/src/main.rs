@@ -1,1 +1,49 @@
-fn main() {}
+//! The Motionboard desktop app: one window over the studio core. This crate holds only Tauri
+//! commands, events and menus; everything a command does lives in `studio`.
+
+// No console window next to the app on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod dialogs;
+mod menu;
+mod session;
+mod state;
+
+use tauri::Manager;
+
+fn main() {
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .manage(state::AppState::default())
+        .menu(|app| menu::build(app, menu::Language::from_locale(&commands::app::system_locale())))
+        .on_menu_event(menu::forward_to_ui)
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::app::set_menu_language,
+            commands::project::new_project,
+            commands::project::restore_session,
+            commands::project::open_project,
+            commands::project::save_project,
+            commands::project::save_project_as,
+            commands::project::autosave,
+            commands::project::import_image,
+            commands::preview::preview_frame,
+            commands::export::export_video,
+            commands::export::cancel_export,
+            dialogs::pick_image,
+            dialogs::pick_project_folder,
+            dialogs::pick_export_path,
+        ])
+        .setup(|app| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.set_title("Motionboard");
+            }
+            Ok(())
+        })
+        .run(tauri::generate_context!("../tauri.conf.json"));
+    if let Err(err) = result {
+        eprintln!("Motionboard could not start: {err}");
+        std::process::exit(1);
+    }
+}

@@ -1,1 +1,200 @@
-//! Rendering a shot: source image + motion -> framed frames -> MP4.
+//! Rendering a shot: source picture + motion -> warped frames -> reframed -> MP4.
+//!
+//! The CLI's `animate` and `render` and the desktop app's export all go through
+//! [`render_shot_to_mp4`], so what a creator previews and what a script renders are the same.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use image::imageops::FilterType;
+use image::RgbImage;
+use thiserror::Error;
+
+use crate::export::{export_mp4, ExportError, Fit, Framing, Preset, VideoSpec};
+use crate::motion::{Motion, MotionError};
+use crate::picture::{self, PictureError};
+use crate::project::{store, ExportSettings, Project, ProjectError};
+use crate::warp::{frame_time, Warper};
+
+#[derive(Debug, Error)]
+pub enum RenderError {
+    #[error(transparent)]
+    Picture(#[from] PictureError),
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+    #[error("invalid motion: {0}")]
+    Motion(#[from] MotionError),
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    #[error("shot {shot} has no picture yet; import one before rendering")]
+    NoPicture { shot: usize },
+    #[error("the project has no shot {shot} (it has {count})")]
+    NoSuchShot { shot: usize, count: usize },
+    #[error("duration {0} s is out of range; use 0.1 to 60 seconds")]
+    BadDuration(f32),
+    #[error("frame rate {0} is out of range; use 1 to 120 frames per second")]
+    BadFps(u32),
+}
+
+/// Everything that decides how a shot's frames look, apart from the picture itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShotSettings {
+    pub motion: Motion,
+    pub seconds: f32,
+    pub fps: u32,
+    /// `None` keeps the picture's own size (rounded down to even numbers).
+    pub preset: Option<Preset>,
+    pub fit: Fit,
+}
+
+/// The output frame size for a picture of `picture_size`.
+pub fn output_size(picture_size: (u32, u32), preset: Option<Preset>) -> (u32, u32) {
+    match preset {
+        Some(p) => p.size(),
+        None => (picture_size.0 & !1, picture_size.1 & !1),
+    }
+}
+
+/// Frame count for a duration: the frames that start within it.
+pub fn frame_count(seconds: f32, fps: u32) -> u32 {
+    ((seconds * fps as f32).round() as u32).max(1)
+}
+
+/// A shot ready to render frame by frame.
+pub struct ShotRenderer {
+    warper: Warper,
+    framing: Framing,
+    spec: VideoSpec,
+    frames: u32,
+}
+
+impl ShotRenderer {
+    pub fn new(picture: RgbImage, settings: &ShotSettings) -> Result<Self, RenderError> {
+        settings.motion.validate()?;
+        if !(settings.seconds.is_finite() && (0.1..=60.0).contains(&settings.seconds)) {
+            return Err(RenderError::BadDuration(settings.seconds));
+        }
+        if !(1..=120).contains(&settings.fps) {
+            return Err(RenderError::BadFps(settings.fps));
+        }
+        let (width, height) = output_size(picture.dimensions(), settings.preset);
+        let spec = VideoSpec { width, height, fps: settings.fps };
+        let framing = Framing::new(picture.width(), picture.height(), width, height, settings.fit);
+        let (cw, ch) = framing.content_size();
+        let content = if (cw, ch) == picture.dimensions() {
+            picture
+        } else {
+            image::imageops::resize(&picture, cw, ch, FilterType::Triangle)
+        };
+        Ok(Self {
+            warper: Warper::new(content, &settings.motion),
+            framing,
+            spec,
+            frames: frame_count(settings.seconds, settings.fps),
+        })
+    }
+
+    pub fn spec(&self) -> VideoSpec {
+        self.spec
+    }
+
+    pub fn frame_count(&self) -> u32 {
+        self.frames
+    }
+
+    /// Renders frame `index` into `out` (sized to the output), using `scratch` for the
+    /// content-sized warped picture.
+    pub fn render_frame(&self, index: u32, scratch: &mut RgbImage, out: &mut RgbImage) {
+        self.warper.render_into(frame_time(index, self.frames), scratch);
+        self.framing.compose(scratch, out);
+    }
+}
+
+/// Renders a picture with motion into an MP4 at `out`. Nothing is left at `out` unless the
+/// whole file was written.
+pub fn render_shot_to_mp4(
+    picture: RgbImage,
+    settings: &ShotSettings,
+    out: &Path,
+    progress: impl FnMut(u32, u32),
+    cancel: &AtomicBool,
+) -> Result<(), RenderError> {
+    let renderer = ShotRenderer::new(picture, settings)?;
+    let mut scratch = RgbImage::new(1, 1);
+    export_mp4(
+        out,
+        renderer.spec(),
+        renderer.frame_count(),
+        |index, frame| {
+            renderer.render_frame(index, &mut scratch, frame);
+            Ok(())
+        },
+        progress,
+        cancel,
+    )?;
+    Ok(())
+}
+
+/// The picture and settings of shot `shot` (0-based) of the project in `dir`.
+pub fn shot_job(
+    dir: &Path,
+    project: &Project,
+    shot: usize,
+    export: ExportSettings,
+) -> Result<(PathBuf, ShotSettings), RenderError> {
+    let s = project
+        .shots
+        .get(shot)
+        .ok_or(RenderError::NoSuchShot { shot: shot + 1, count: project.shots.len() })?;
+    let asset = s.image.as_deref().ok_or(RenderError::NoPicture { shot: shot + 1 })?;
+    let picture_path = store::asset_path(dir, asset)?;
+    let settings = ShotSettings {
+        motion: s.motion.clone(),
+        seconds: s.seconds,
+        fps: export.fps(),
+        preset: export.preset,
+        fit: export.fit,
+    };
+    Ok((picture_path, settings))
+}
+
+/// Renders shot `shot` (0-based) of the project in `dir` with the given export settings.
+pub fn render_project_shot(
+    dir: &Path,
+    project: &Project,
+    shot: usize,
+    export: ExportSettings,
+    out: &Path,
+    progress: impl FnMut(u32, u32),
+    cancel: &AtomicBool,
+) -> Result<(), RenderError> {
+    let (picture_path, settings) = shot_job(dir, project, shot, export)?;
+    let picture = picture::load_picture(&picture_path)?;
+    render_shot_to_mp4(picture, &settings, out, progress, cancel)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn original_size_rounds_down_to_even() {
+        assert_eq!(output_size((641, 479), None), (640, 478));
+        assert_eq!(output_size((641, 479), Some(Preset::Square)), (1080, 1080));
+    }
+
+    #[test]
+    fn frame_count_is_seconds_times_fps() {
+        assert_eq!(frame_count(5.0, 30), 150);
+        assert_eq!(frame_count(1.0, 24), 24);
+    }
+
+    #[test]
+    fn a_shot_without_picture_is_reported_by_number() {
+        let project = Project::new("p");
+        let err = shot_job(Path::new("."), &project, 0, ExportSettings::default()).unwrap_err();
+        assert!(err.to_string().contains("shot 1 has no picture"), "{err}");
+        let err = shot_job(Path::new("."), &project, 3, ExportSettings::default()).unwrap_err();
+        assert!(matches!(err, RenderError::NoSuchShot { shot: 4, count: 1 }));
+    }
+}

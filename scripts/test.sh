@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what is missing and runs every test: the UI's checks and unit tests, formatting and
+# lints, the Rust unit and end-to-end tests (CLI + ffprobe), and the real app under Xvfb
+# driven through WebDriver. Exits non-zero if anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh test
+
+echo "== UI: type check, lint, unit tests, build"
+npm --prefix ui run check
+npm --prefix ui run lint
+npm --prefix ui test
+npm --prefix ui run build
+
+echo "== Rust: format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+
+echo "== Rust: unit and end-to-end tests"
+# The CLI tests run the built `motionboard` binary, and the app tests the built app.
+cargo build --workspace --bins
+cargo test --workspace
+
+echo "== The app under Xvfb, driven by tauri-driver + WebKitWebDriver"
+app="$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')/debug/motionboard-app"
+MOTIONBOARD_APP="$app" xvfb-run -a -s "-screen 0 1600x1000x24" node tests/app/e2e.mjs
+
+echo "All tests passed."

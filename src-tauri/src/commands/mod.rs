@@ -1,0 +1,12 @@
+//! The typed commands the UI invokes. Each returns `Result<_, String>`: the error text is
+//! shown to the creator as is, so it says which file and what to do.
+
+pub mod app;
+pub mod export;
+pub mod preview;
+pub mod project;
+
+/// Formats any error chain for the UI.
+pub fn ui_error(err: impl std::fmt::Display) -> String {
+    err.to_string()
+}

@@ -1,0 +1,55 @@
+//! Native file dialogs (rfd through tauri-plugin-dialog).
+//!
+//! End-to-end tests cannot click inside a native dialog, so `MOTIONBOARD_TEST_PICK_IMAGE`,
+//! `MOTIONBOARD_TEST_PICK_FOLDER` and `MOTIONBOARD_TEST_PICK_EXPORT` answer in its place when
+//! set; everything after the dialog is the real code path.
+
+use std::path::PathBuf;
+
+use tauri::AppHandle;
+use tauri_plugin_dialog::DialogExt;
+
+fn test_answer(var: &str) -> Option<Option<String>> {
+    std::env::var(var).ok().map(|v| Some(v).filter(|v| !v.is_empty()))
+}
+
+fn into_string(path: Option<tauri_plugin_dialog::FilePath>) -> Option<String> {
+    path.and_then(|p| p.into_path().ok()).map(|p: PathBuf| p.to_string_lossy().into_owned())
+}
+
+#[tauri::command]
+pub async fn pick_image(app: AppHandle) -> Option<String> {
+    if let Some(answer) = test_answer("MOTIONBOARD_TEST_PICK_IMAGE") {
+        return answer;
+    }
+    into_string(
+        app.dialog()
+            .file()
+            .add_filter("Pictures", &["jpg", "jpeg", "png", "webp"])
+            .blocking_pick_file(),
+    )
+}
+
+#[tauri::command]
+pub async fn pick_project_folder(app: AppHandle) -> Option<String> {
+    if let Some(answer) = test_answer("MOTIONBOARD_TEST_PICK_FOLDER") {
+        return answer;
+    }
+    into_string(app.dialog().file().blocking_pick_folder())
+}
+
+#[tauri::command]
+pub async fn pick_export_path(app: AppHandle, default_name: String) -> Option<String> {
+    if let Some(answer) = test_answer("MOTIONBOARD_TEST_PICK_EXPORT") {
+        return answer;
+    }
+    let path = into_string(
+        app.dialog()
+            .file()
+            .add_filter("MP4 video", &["mp4"])
+            .set_file_name(&default_name)
+            .blocking_save_file(),
+    )?;
+    // GTK's save dialog does not add the extension of the chosen filter.
+    Some(if path.to_ascii_lowercase().ends_with(".mp4") { path } else { format!("{path}.mp4") })
+}

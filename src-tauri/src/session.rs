@@ -1,0 +1,58 @@
+//! The app's own data folder: where untitled projects live until "Save as", and which project
+//! was open last, so a killed app comes back with its autosaved work.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use studio::project::store;
+
+const SESSION_FILE: &str = "session.json";
+
+#[derive(Serialize, Deserialize, Default)]
+struct Session {
+    last_project: Option<PathBuf>,
+}
+
+/// The platform data folder (e.g. ~/.local/share/motionboard); `MOTIONBOARD_DATA_DIR`
+/// overrides it so tests never touch a real profile.
+pub fn data_dir() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("MOTIONBOARD_DATA_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("app", "Motionboard", "Motionboard")
+        .map(|d| d.data_dir().to_owned())
+        .ok_or_else(|| "cannot find a home folder to keep projects in".to_string())
+}
+
+/// A fresh, unused folder for an untitled project.
+pub fn new_untitled_dir() -> Result<PathBuf, String> {
+    let root = data_dir()?.join("Untitled");
+    let stamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    (0..1000)
+        .map(|n| root.join(format!("untitled-{stamp}-{n}")))
+        .find(|dir| !dir.exists())
+        .ok_or_else(|| format!("cannot create a project folder in {}", root.display()))
+}
+
+/// Whether `dir` is one of the app's own untitled project folders.
+pub fn is_untitled(dir: &Path) -> bool {
+    data_dir().map(|d| dir.starts_with(d.join("Untitled"))).unwrap_or(false)
+}
+
+/// Records the project now open.
+pub fn remember(dir: &Path) {
+    let Ok(data) = data_dir() else { return };
+    let session = Session { last_project: Some(dir.to_owned()) };
+    if let Ok(bytes) = serde_json::to_vec_pretty(&session) {
+        let _ = std::fs::create_dir_all(&data);
+        // Losing this file only means no automatic recovery; never worth an error dialog.
+        let _ = store::write_atomic(&data.join(SESSION_FILE), &bytes);
+    }
+}
+
+/// The project open when the app last ran.
+pub fn last_project() -> Option<PathBuf> {
+    let text = std::fs::read_to_string(data_dir().ok()?.join(SESSION_FILE)).ok()?;
+    serde_json::from_str::<Session>(&text).ok()?.last_project
+}

@@ -1,0 +1,366 @@
+//! The project folder on disk: project.json, the autosave beside it, and assets/.
+//!
+//! Every write goes to a temporary file in the same folder and is renamed into place, so a
+//! crash or a killed process leaves either the old file or the new one, never half of one.
+//! Loading never writes: a file that cannot be read is reported and left exactly as it was.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+use ts_rs::TS;
+
+use super::schema::{Project, MAX_SHOT_SECONDS, MIN_SHOT_SECONDS, SCHEMA_VERSION};
+use crate::motion::MotionError;
+use crate::picture::{self, PictureError};
+
+pub const PROJECT_FILE: &str = "project.json";
+pub const AUTOSAVE_FILE: &str = ".autosave.json";
+pub const ASSETS_DIR: &str = "assets";
+
+#[derive(Debug, Error)]
+pub enum ProjectError {
+    #[error("{dir} is not a Motionboard project folder (it has no {PROJECT_FILE})")]
+    NotAProject { dir: PathBuf },
+    #[error("cannot {action} {path}: {source}")]
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    #[error("{path} is damaged and cannot be read ({reason}); Motionboard left it untouched, restore it from a backup")]
+    Corrupt { path: PathBuf, reason: String },
+    #[error("{path} was saved by a newer Motionboard (project format {found}; this version reads up to {SCHEMA_VERSION}); update Motionboard to open it")]
+    NewerVersion { path: PathBuf, found: u64 },
+    #[error("{path}: {reason}")]
+    Invalid { path: PathBuf, reason: String },
+    #[error("{path}: shot {shot}: {source}")]
+    Motion { path: PathBuf, shot: usize, source: MotionError },
+    #[error(transparent)]
+    Picture(#[from] PictureError),
+    #[error("{dir} already holds other files; choose an empty folder or an existing project to save into")]
+    FolderNotEmpty { dir: PathBuf },
+}
+
+fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> ProjectError {
+    let path = path.to_owned();
+    move |source| ProjectError::Io { action, path, source }
+}
+
+/// A project as opened: what was on disk, or the newer autosave if one survived a crash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OpenedProject {
+    pub dir: String,
+    pub project: Project,
+    /// True for a project that has never been saved by the creator (it lives in the app's
+    /// own data folder until "Save as").
+    pub untitled: bool,
+    /// True when unsaved changes were restored from the autosave.
+    pub recovered: bool,
+}
+
+/// A picture copied into the project's assets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ImportedImage {
+    /// Path relative to the project folder, e.g. `assets/3fa9….jpg`.
+    pub asset: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Writes `bytes` to `path` atomically: temp file in the same folder, fsync, rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(io_err("write", path))
+}
+
+/// Parses project JSON, checking the schema version before anything else so that a file
+/// from a newer version gets that message, not a confusing field error.
+pub fn parse_project(path: &Path, text: &str) -> Result<Project, ProjectError> {
+    let corrupt = |e: serde_json::Error| ProjectError::Corrupt {
+        path: path.to_owned(),
+        reason: format!("line {} column {}: {e}", e.line(), e.column()),
+    };
+    let value: serde_json::Value = serde_json::from_str(text).map_err(corrupt)?;
+    let version = value.get("schema_version").and_then(serde_json::Value::as_u64).ok_or_else(|| {
+        ProjectError::Corrupt { path: path.to_owned(), reason: "it has no schema_version".into() }
+    })?;
+    if version > u64::from(SCHEMA_VERSION) {
+        return Err(ProjectError::NewerVersion { path: path.to_owned(), found: version });
+    }
+    let project: Project = serde_json::from_value(value).map_err(corrupt)?;
+    validate(path, &project)?;
+    Ok(project)
+}
+
+/// Checks what serde cannot: ranges, motion, and that asset paths stay inside the project.
+pub fn validate(path: &Path, project: &Project) -> Result<(), ProjectError> {
+    let invalid = |reason: String| ProjectError::Invalid { path: path.to_owned(), reason };
+    for (i, shot) in project.shots.iter().enumerate() {
+        if !(MIN_SHOT_SECONDS..=MAX_SHOT_SECONDS).contains(&shot.seconds) {
+            return Err(invalid(format!(
+                "shot {} lasts {} s; shots last from {MIN_SHOT_SECONDS} to {MAX_SHOT_SECONDS} s",
+                i + 1,
+                shot.seconds
+            )));
+        }
+        if let Some(asset) = &shot.image {
+            check_asset_path(asset).map_err(|reason| invalid(format!("shot {}: {reason}", i + 1)))?;
+        }
+        shot.motion.validate().map_err(|source| ProjectError::Motion {
+            path: path.to_owned(),
+            shot: i + 1,
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+fn check_asset_path(asset: &str) -> Result<(), String> {
+    let p = Path::new(asset);
+    let mut parts = p.components();
+    let ok = matches!(parts.next(), Some(Component::Normal(first)) if first == ASSETS_DIR)
+        && matches!(parts.next(), Some(Component::Normal(_)))
+        && parts.next().is_none();
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("image \"{asset}\" must be a file inside {ASSETS_DIR}/"))
+    }
+}
+
+/// The absolute path of an asset of the project in `dir`.
+pub fn asset_path(dir: &Path, asset: &str) -> Result<PathBuf, ProjectError> {
+    check_asset_path(asset)
+        .map_err(|reason| ProjectError::Invalid { path: dir.join(PROJECT_FILE), reason })?;
+    Ok(dir.join(asset))
+}
+
+/// Reads project.json from `dir`.
+pub fn load(dir: &Path) -> Result<Project, ProjectError> {
+    let path = dir.join(PROJECT_FILE);
+    if !path.is_file() {
+        return Err(ProjectError::NotAProject { dir: dir.to_owned() });
+    }
+    let text = fs::read_to_string(&path).map_err(io_err("read", &path))?;
+    parse_project(&path, &text)
+}
+
+fn to_json(project: &Project) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(project).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// Saves `project` as `dir`/project.json and drops the autosave it supersedes.
+pub fn save(dir: &Path, project: &Project) -> Result<(), ProjectError> {
+    validate(&dir.join(PROJECT_FILE), project)?;
+    fs::create_dir_all(dir).map_err(io_err("create", dir))?;
+    write_atomic(&dir.join(PROJECT_FILE), &to_json(project))?;
+    let autosave = dir.join(AUTOSAVE_FILE);
+    if autosave.exists() {
+        fs::remove_file(&autosave).map_err(io_err("remove", &autosave))?;
+    }
+    Ok(())
+}
+
+/// Writes the unsaved state beside project.json; `open` restores it after a crash.
+pub fn autosave(dir: &Path, project: &Project) -> Result<(), ProjectError> {
+    validate(&dir.join(AUTOSAVE_FILE), project)?;
+    write_atomic(&dir.join(AUTOSAVE_FILE), &to_json(project))
+}
+
+/// Opens the project in `dir`, preferring an autosave newer than project.json. A damaged
+/// autosave is ignored (and kept), so it can never make a sound project unopenable.
+pub fn open(dir: &Path) -> Result<(Project, bool), ProjectError> {
+    let saved = load(dir)?;
+    let autosave = dir.join(AUTOSAVE_FILE);
+    let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    let newer = match (modified(&autosave), modified(&dir.join(PROJECT_FILE))) {
+        (Some(a), Some(s)) => a >= s,
+        _ => false,
+    };
+    if newer {
+        if let Ok(text) = fs::read_to_string(&autosave) {
+            if let Ok(project) = parse_project(&autosave, &text) {
+                if project != saved {
+                    return Ok((project, true));
+                }
+            }
+        }
+    }
+    Ok((saved, false))
+}
+
+/// Creates a new project folder (which must not hold other files) with a fresh project.
+pub fn create(dir: &Path, name: &str) -> Result<Project, ProjectError> {
+    ensure_saveable(dir)?;
+    let project = Project::new(name);
+    fs::create_dir_all(dir.join(ASSETS_DIR)).map_err(io_err("create", dir))?;
+    save(dir, &project)?;
+    Ok(project)
+}
+
+fn ensure_saveable(dir: &Path) -> Result<(), ProjectError> {
+    if dir.join(PROJECT_FILE).is_file() || !dir.exists() {
+        return Ok(());
+    }
+    let mut entries = fs::read_dir(dir).map_err(io_err("read", dir))?;
+    if entries.next().is_some() {
+        return Err(ProjectError::FolderNotEmpty { dir: dir.to_owned() });
+    }
+    Ok(())
+}
+
+/// Saves `project` (whose assets live in `from`) into the folder `to`, copying its assets.
+pub fn save_as(from: &Path, to: &Path, project: &Project) -> Result<(), ProjectError> {
+    ensure_saveable(to)?;
+    let assets = to.join(ASSETS_DIR);
+    fs::create_dir_all(&assets).map_err(io_err("create", &assets))?;
+    for asset in project.shots.iter().filter_map(|s| s.image.as_deref()) {
+        let src = asset_path(from, asset)?;
+        let dst = asset_path(to, asset)?;
+        if !dst.exists() {
+            let bytes = fs::read(&src).map_err(io_err("read", &src))?;
+            write_atomic(&dst, &bytes)?;
+        }
+    }
+    save(to, project)
+}
+
+/// Copies a picture into `dir`/assets under the hash of its bytes, after checking that it
+/// decodes. Importing the same picture twice stores it once.
+pub fn import_image(dir: &Path, source: &Path) -> Result<ImportedImage, ProjectError> {
+    let format = picture::sniff_format(source)?;
+    let picture = picture::load_picture(source)?;
+    let bytes = fs::read(source).map_err(io_err("read", source))?;
+    let hash = Sha256::digest(&bytes);
+    let hex: String = hash.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let asset = format!("{ASSETS_DIR}/{hex}.{}", picture::extension_of(format));
+    let dst = dir.join(&asset);
+    if !dst.exists() {
+        fs::create_dir_all(dir.join(ASSETS_DIR)).map_err(io_err("create", dir))?;
+        write_atomic(&dst, &bytes)?;
+    }
+    Ok(ImportedImage { asset, width: picture.width(), height: picture.height() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::motion::{MotionPath, Point};
+
+    fn sample_project() -> Project {
+        let mut p = Project::new("Dog run");
+        p.shots[0].motion.paths.push(MotionPath {
+            points: vec![Point::new(0.2, 0.5), Point::new(0.8, 0.4)],
+            radius: 0.1,
+        });
+        p
+    }
+
+    #[test]
+    fn save_then_load_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = sample_project();
+        save(dir.path(), &p).unwrap();
+        assert_eq!(load(dir.path()).unwrap(), p);
+        let (opened, recovered) = open(dir.path()).unwrap();
+        assert_eq!(opened, p);
+        assert!(!recovered);
+    }
+
+    #[test]
+    fn newer_autosave_is_recovered_and_a_save_drops_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = sample_project();
+        save(dir.path(), &p).unwrap();
+        let mut edited = p.clone();
+        edited.shots[0].seconds = 9.0;
+        autosave(dir.path(), &edited).unwrap();
+        assert_eq!(open(dir.path()).unwrap(), (edited.clone(), true));
+        save(dir.path(), &edited).unwrap();
+        assert!(!dir.path().join(AUTOSAVE_FILE).exists());
+    }
+
+    #[test]
+    fn bad_files_give_clear_errors_and_stay_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        save(dir.path(), &sample_project()).unwrap();
+        let path = dir.path().join(PROJECT_FILE);
+        let good = fs::read(&path).unwrap();
+
+        fs::write(&path, &good[..good.len() / 2]).unwrap();
+        let err = load(dir.path()).unwrap_err();
+        assert!(matches!(err, ProjectError::Corrupt { .. }), "{err}");
+        assert_eq!(fs::read(&path).unwrap(), &good[..good.len() / 2]);
+
+        let newer = String::from_utf8(good.clone()).unwrap().replace(
+            "\"schema_version\": 1",
+            "\"schema_version\": 7, \"timeline\": {\"tracks\": 3}",
+        );
+        fs::write(&path, &newer).unwrap();
+        let err = load(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("newer Motionboard"), "{err}");
+        assert_eq!(fs::read_to_string(&path).unwrap(), newer);
+    }
+
+    #[test]
+    fn asset_paths_cannot_escape_the_project() {
+        let mut p = sample_project();
+        p.shots[0].image = Some("../../etc/passwd".into());
+        assert!(validate(Path::new("project.json"), &p).is_err());
+        p.shots[0].image = Some("assets/abc.jpg".into());
+        assert!(validate(Path::new("project.json"), &p).is_ok());
+    }
+
+    #[test]
+    fn import_stores_by_content_and_refuses_non_pictures() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("photo.png");
+        image::RgbImage::from_pixel(40, 30, image::Rgb([200, 10, 10])).save(&src).unwrap();
+        let project = dir.path().join("proj");
+        let a = import_image(&project, &src).unwrap();
+        let b = import_image(&project, &src).unwrap();
+        assert_eq!(a, b);
+        assert_eq!((a.width, a.height), (40, 30));
+        assert!(project.join(&a.asset).is_file());
+
+        let fake = dir.path().join("fake.webp");
+        fs::write(&fake, b"GIF89a not really").unwrap();
+        assert!(import_image(&project, &fake).is_err());
+        assert_eq!(fs::read_dir(project.join(ASSETS_DIR)).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn save_as_refuses_a_folder_with_other_files_and_copies_assets() {
+        let dir = tempfile::tempdir().unwrap();
+        let from = dir.path().join("a");
+        let src = dir.path().join("photo.png");
+        image::RgbImage::from_pixel(40, 30, image::Rgb([1, 2, 3])).save(&src).unwrap();
+        let mut p = create(&from, "A").unwrap();
+        p.shots[0].image = Some(import_image(&from, &src).unwrap().asset);
+
+        let busy = dir.path().join("busy");
+        fs::create_dir_all(&busy).unwrap();
+        fs::write(busy.join("thesis.docx"), b"x").unwrap();
+        assert!(matches!(save_as(&from, &busy, &p), Err(ProjectError::FolderNotEmpty { .. })));
+
+        let to = dir.path().join("b");
+        save_as(&from, &to, &p).unwrap();
+        assert_eq!(load(&to).unwrap(), p);
+        assert!(to.join(p.shots[0].image.as_ref().unwrap()).is_file());
+    }
+}

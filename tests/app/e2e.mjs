@@ -1,0 +1,113 @@
+// The real Motionboard app in a real window (run under Xvfb), driven like a creator would:
+// import a picture, draw a motion path with the pointer, undo and redo it, export, and read
+// the exported file back with ffprobe.
+//
+// Needs: MOTIONBOARD_APP (the built app), tauri-driver and WebKitWebDriver on PATH, ffmpeg.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+import { Session, KEY, sleep } from "./webdriver.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outDir = join(here, "..", "out");
+mkdirSync(outDir, { recursive: true });
+const app = process.env.MOTIONBOARD_APP;
+assert.ok(app && existsSync(app), `MOTIONBOARD_APP must name the built app (got ${app})`);
+
+const work = mkdtempSync(join(tmpdir(), "motionboard-e2e-"));
+const picture = join(work, "picture.png");
+const exported = join(work, "export.mp4");
+// A colourful, detailed test picture from ffmpeg's pattern generator.
+execFileSync("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=800x600", "-frames:v", "1", picture]);
+
+const port = 4444;
+const driver = spawn("tauri-driver", ["--port", String(port)], {
+  env: {
+    ...process.env,
+    MOTIONBOARD_DATA_DIR: join(work, "data"),
+    MOTIONBOARD_LOCALE: "en-US",
+    MOTIONBOARD_TEST_PICK_IMAGE: picture,
+    MOTIONBOARD_TEST_PICK_EXPORT: exported,
+  },
+  stdio: ["ignore", "inherit", "inherit"],
+});
+
+let session;
+const step = (what) => console.log(`e2e: ${what}`);
+const body = (key) => session.exec(`return document.body.dataset[${JSON.stringify(key)}] ?? null;`);
+
+try {
+  session = await Session.start(`http://127.0.0.1:${port}`, app);
+  step("window up");
+  await session.waitFor("the stage", () => session.find("stage-canvas"));
+
+  step("import a picture");
+  await session.click("import-button");
+  await session.waitFor("the picture", async () => (await body("imageLoaded")) === "true");
+
+  step("draw a motion path");
+  await session.click("tool-path");
+  const r = await session.rect("stage-canvas");
+  const cx = r.x + r.width / 2;
+  const cy = r.y + r.height / 2;
+  const span = Math.min(r.width, r.height) * 0.3;
+  await session.drag([
+    [cx - span, cy],
+    [cx - span / 2, cy - span / 4],
+    [cx, cy - span / 3],
+    [cx + span / 2, cy - span / 4],
+    [cx + span, cy],
+  ]);
+  await session.waitFor("one path", async () => (await body("pathCount")) === "1");
+  await sleep(1500); // let the preview loop play a little for the screenshot
+  writeFileSync(join(outDir, "app-path.png"), await session.screenshot());
+
+  step("undo and redo");
+  await session.chord([KEY.CONTROL], "z");
+  await session.waitFor("undo", async () => (await body("pathCount")) === "0");
+  await session.chord([KEY.CONTROL, KEY.SHIFT], "z");
+  await session.waitFor("redo", async () => (await body("pathCount")) === "1");
+  await session.click("undo-button");
+  await session.waitFor("undo button", async () => (await body("pathCount")) === "0");
+  await session.click("redo-button");
+  await session.waitFor("redo button", async () => (await body("pathCount")) === "1");
+
+  step("export for X (720x1280)");
+  await session.click("export-button");
+  await session.waitFor("export dialog", () => session.find("export-dialog"));
+  await session.click("preset-x");
+  await session.click("fit-blur");
+  writeFileSync(join(outDir, "app-export.png"), await session.screenshot());
+  await session.click("export-start");
+  await session.waitFor("export done", () => session.find("export-done"), 180000);
+  const shown = await session.text("export-done");
+  assert.ok(shown.includes("export.mp4"), `export-done shows the path: ${shown}`);
+
+  step("check the file with ffprobe");
+  const probe = JSON.parse(
+    execFileSync("ffprobe", ["-v", "error", "-count_frames", "-show_streams", "-of", "json", exported]),
+  );
+  const v = probe.streams.find((s) => s.codec_type === "video");
+  assert.equal(v.codec_name, "h264");
+  assert.equal(v.pix_fmt, "yuv420p");
+  assert.equal(`${v.width}x${v.height}`, "720x1280");
+  assert.equal(v.r_frame_rate, "30/1");
+  assert.equal(Number(v.nb_read_frames), 150, "5 s at 30 fps");
+  console.log("e2e: passed");
+} catch (err) {
+  if (session) {
+    try {
+      writeFileSync(join(outDir, "app-failure.png"), await session.screenshot());
+    } catch {
+      // the window may be gone; the error below says why
+    }
+  }
+  console.error(`e2e: FAILED: ${err.stack ?? err}`);
+  process.exitCode = 1;
+} finally {
+  if (session) await session.end();
+  driver.kill();
+}

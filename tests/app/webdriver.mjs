@@ -1,0 +1,121 @@
+// A minimal W3C WebDriver client (fetch only), enough to drive the real Motionboard window
+// through tauri-driver + WebKitWebDriver: find, click, pointer and key actions, scripts,
+// screenshots.
+
+const ELEMENT = "element-6066-11e4-a52e-4f735fb1c3bd";
+
+export class Session {
+  constructor(base, id) {
+    this.base = base;
+    this.id = id;
+  }
+
+  static async start(base, application, timeoutMs = 60000) {
+    const started = Date.now();
+    for (;;) {
+      try {
+        const res = await fetch(`${base}/session`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ capabilities: { alwaysMatch: { "tauri:options": { application } } } }),
+        });
+        const body = await res.json();
+        if (res.ok) return new Session(base, body.value.sessionId);
+        throw new Error(JSON.stringify(body.value));
+      } catch (err) {
+        if (Date.now() - started > timeoutMs) throw new Error(`no WebDriver session: ${err.message}`);
+        await sleep(500);
+      }
+    }
+  }
+
+  async cmd(method, path, body) {
+    const res = await fetch(`${this.base}/session/${this.id}${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json.value)}`);
+    return json.value;
+  }
+
+  async find(testid) {
+    const value = await this.cmd("POST", "/element", {
+      using: "css selector",
+      value: `[data-testid="${testid}"]`,
+    });
+    return value[ELEMENT];
+  }
+
+  async click(testid) {
+    const el = await this.find(testid);
+    await this.cmd("POST", `/element/${el}/click`, {});
+  }
+
+  async text(testid) {
+    return this.cmd("GET", `/element/${await this.find(testid)}/text`);
+  }
+
+  async exec(script, args = []) {
+    return this.cmd("POST", "/execute/sync", { script, args });
+  }
+
+  async rect(testid) {
+    return this.cmd("GET", `/element/${await this.find(testid)}/rect`);
+  }
+
+  /** Presses at `from`, drags through `via`, releases at the last point (viewport pixels). */
+  async drag(points) {
+    const [first, ...rest] = points.map(([x, y]) => [Math.round(x), Math.round(y)]);
+    const actions = [
+      { type: "pointerMove", origin: "viewport", x: first[0], y: first[1], duration: 0 },
+      { type: "pointerDown", button: 0 },
+      ...rest.map(([x, y]) => ({ type: "pointerMove", origin: "viewport", x, y, duration: 50 })),
+      { type: "pointerUp", button: 0 },
+    ];
+    await this.cmd("POST", "/actions", {
+      actions: [{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions }],
+    });
+    await this.cmd("DELETE", "/actions");
+  }
+
+  /** Presses `key` with the given modifiers held (WebDriver key codes). */
+  async chord(modifiers, key) {
+    const down = [...modifiers, key].map((value) => ({ type: "keyDown", value }));
+    const up = [key, ...modifiers.reverse()].map((value) => ({ type: "keyUp", value }));
+    await this.cmd("POST", "/actions", {
+      actions: [{ type: "key", id: "keyboard", actions: [...down, ...up] }],
+    });
+    await this.cmd("DELETE", "/actions");
+  }
+
+  async screenshot() {
+    return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
+  }
+
+  async waitFor(what, predicate, timeoutMs = 30000) {
+    const started = Date.now();
+    for (;;) {
+      let last;
+      try {
+        last = await predicate();
+        if (last) return last;
+      } catch (err) {
+        last = err.message;
+      }
+      if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what} (last: ${last})`);
+      await sleep(200);
+    }
+  }
+
+  async end() {
+    await fetch(`${this.base}/session/${this.id}`, { method: "DELETE" }).catch(() => {});
+  }
+}
+
+export const KEY = { CONTROL: "\uE009", SHIFT: "\uE008" };
+
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

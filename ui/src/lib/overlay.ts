@@ -1,0 +1,259 @@
+// Drawing the editing overlays on the stage canvas: motion paths (curve, arrowhead, start disk,
+// handles), static paint (hatched grey), the stroke being drawn and the brush cursor.
+// Everything is in canvas CSS pixels; the caller sets the device-pixel-ratio transform.
+
+import {
+  curveBeziers,
+  endDirection,
+  radiusToCanvas,
+  toCanvas,
+  type PathLike,
+  type Rect,
+  type Vec,
+} from "./geometry";
+
+export function withAlpha(hex: string, alpha: number): string {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
+  if (!m) return hex;
+  return `rgba(${parseInt(m[1], 16)}, ${parseInt(m[2], 16)}, ${parseInt(m[3], 16)}, ${alpha})`;
+}
+
+function traceCurve(ctx: CanvasRenderingContext2D, pts: readonly Vec[]): void {
+  ctx.beginPath();
+  ctx.moveTo(pts[0].x, pts[0].y);
+  for (const b of curveBeziers(pts)) ctx.bezierCurveTo(b[1].x, b[1].y, b[2].x, b[2].y, b[3].x, b[3].y);
+}
+
+function circlePath(ctx: CanvasRenderingContext2D, c: Vec, r: number): void {
+  ctx.beginPath();
+  ctx.arc(c.x, c.y, Math.max(0, r), 0, Math.PI * 2);
+}
+
+export interface PathStyle {
+  color: string;
+  selected: boolean;
+  /** Draw every point as a draggable handle. */
+  handles: boolean;
+}
+
+/** One motion path: translucent start disk, the Catmull-Rom curve, an arrowhead, handles. */
+export function drawPath(ctx: CanvasRenderingContext2D, rect: Rect, path: PathLike, style: PathStyle): void {
+  const pts = path.points.map((p) => toCanvas(rect, p));
+  if (pts.length === 0) return;
+  const { color, selected } = style;
+  const r = radiusToCanvas(rect, path.radius);
+  ctx.save();
+  ctx.lineCap = "round";
+  ctx.lineJoin = "round";
+
+  // What moves: the disk around the start.
+  circlePath(ctx, pts[0], r);
+  ctx.fillStyle = withAlpha(color, selected ? 0.24 : 0.14);
+  ctx.fill();
+  ctx.setLineDash([6, 4]);
+  ctx.lineWidth = selected ? 2 : 1.5;
+  ctx.strokeStyle = withAlpha(color, selected ? 1 : 0.85);
+  ctx.stroke();
+  ctx.setLineDash([]);
+
+  if (pts.length >= 2) {
+    // The way it goes: dark casing, then the colour.
+    traceCurve(ctx, pts);
+    ctx.lineWidth = selected ? 7 : 5.5;
+    ctx.strokeStyle = "rgba(0, 0, 0, 0.5)";
+    ctx.stroke();
+    traceCurve(ctx, pts);
+    ctx.lineWidth = selected ? 3.5 : 2.5;
+    ctx.strokeStyle = color;
+    ctx.stroke();
+
+    // Arrowhead at the end, along the curve's final tangent.
+    const tip = pts[pts.length - 1];
+    const dir = endDirection(pts);
+    const size = selected ? 15 : 13;
+    const base = { x: tip.x - dir.x * size, y: tip.y - dir.y * size };
+    const perp = { x: -dir.y, y: dir.x };
+    const w = size * 0.55;
+    ctx.beginPath();
+    ctx.moveTo(tip.x + dir.x * 2, tip.y + dir.y * 2);
+    ctx.lineTo(base.x + perp.x * w, base.y + perp.y * w);
+    ctx.lineTo(base.x - perp.x * w, base.y - perp.y * w);
+    ctx.closePath();
+    ctx.fillStyle = color;
+    ctx.lineWidth = 2;
+    ctx.strokeStyle = "rgba(0, 0, 0, 0.55)";
+    ctx.stroke();
+    ctx.fill();
+  }
+
+  // Handles.
+  if (style.handles) {
+    pts.forEach((p, j) => {
+      circlePath(ctx, p, j === 0 ? 6 : 5);
+      ctx.fillStyle = j === 0 ? color : "#ffffff";
+      ctx.fill();
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = j === 0 ? "#ffffff" : color;
+      ctx.stroke();
+    });
+  } else {
+    circlePath(ctx, pts[0], 4);
+    ctx.fillStyle = color;
+    ctx.fill();
+    ctx.lineWidth = 1.5;
+    ctx.strokeStyle = "rgba(0, 0, 0, 0.6)";
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+
+let hatch: CanvasPattern | null = null;
+
+function hatchPattern(ctx: CanvasRenderingContext2D): CanvasPattern | null {
+  if (hatch) return hatch;
+  const tile = document.createElement("canvas");
+  tile.width = 10;
+  tile.height = 10;
+  const t = tile.getContext("2d");
+  if (!t) return null;
+  t.strokeStyle = "rgba(255, 255, 255, 0.55)";
+  t.lineWidth = 1.5;
+  t.beginPath();
+  t.moveTo(-2, 12);
+  t.lineTo(12, -2);
+  t.moveTo(-2, 2);
+  t.lineTo(2, -2);
+  t.moveTo(8, 12);
+  t.lineTo(12, 8);
+  t.stroke();
+  hatch = ctx.createPattern(tile, "repeat");
+  return hatch;
+}
+
+/**
+ * Static paint as one translucent hatched grey region (the union of all capsules, so overlaps
+ * do not darken). `scratch` is an offscreen canvas reused between frames.
+ */
+export function drawStatics(
+  ctx: CanvasRenderingContext2D,
+  scratch: HTMLCanvasElement,
+  rect: Rect,
+  brushes: readonly PathLike[],
+  dpr: number,
+): void {
+  if (brushes.length === 0) return;
+  const cw = ctx.canvas.width;
+  const ch = ctx.canvas.height;
+  if (scratch.width !== cw || scratch.height !== ch) {
+    scratch.width = cw;
+    scratch.height = ch;
+  }
+  const s = scratch.getContext("2d");
+  if (!s) return;
+  s.setTransform(1, 0, 0, 1, 0, 0);
+  s.globalCompositeOperation = "source-over";
+  s.clearRect(0, 0, cw, ch);
+  s.setTransform(dpr, 0, 0, dpr, 0, 0);
+  s.fillStyle = "#fff";
+  s.strokeStyle = "#fff";
+  s.lineCap = "round";
+  s.lineJoin = "round";
+  for (const b of brushes) {
+    const pts = b.points.map((p) => toCanvas(rect, p));
+    const r = radiusToCanvas(rect, b.radius);
+    if (pts.length === 0) continue;
+    if (pts.length === 1) {
+      circlePath(s, pts[0], r);
+      s.fill();
+    } else {
+      s.beginPath();
+      s.moveTo(pts[0].x, pts[0].y);
+      for (const p of pts.slice(1)) s.lineTo(p.x, p.y);
+      s.lineWidth = 2 * r;
+      s.stroke();
+    }
+  }
+  s.setTransform(1, 0, 0, 1, 0, 0);
+  s.globalCompositeOperation = "source-in";
+  s.fillStyle = "rgba(120, 128, 142, 0.55)";
+  s.fillRect(0, 0, cw, ch);
+  const pattern = hatchPattern(s);
+  if (pattern) {
+    s.globalCompositeOperation = "source-atop";
+    s.fillStyle = pattern;
+    s.fillRect(0, 0, cw, ch);
+  }
+  s.globalCompositeOperation = "source-over";
+
+  // Paint outside the picture means nothing: show it clipped to the picture.
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(rect.x, rect.y, rect.w, rect.h);
+  ctx.clip();
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.drawImage(scratch, 0, 0);
+  ctx.restore();
+}
+
+/** The freehand stroke being drawn (canvas px), with the disk that will move. */
+export function drawLiveStroke(
+  ctx: CanvasRenderingContext2D,
+  pts: readonly Vec[],
+  radiusPx: number,
+  color: string,
+  kind: "path" | "static",
+): void {
+  if (pts.length === 0) return;
+  ctx.save();
+  ctx.lineCap = "round";
+  ctx.lineJoin = "round";
+  if (kind === "static") {
+    ctx.beginPath();
+    ctx.moveTo(pts[0].x, pts[0].y);
+    for (const p of pts.slice(1)) ctx.lineTo(p.x, p.y);
+    if (pts.length === 1) ctx.lineTo(pts[0].x + 0.01, pts[0].y);
+    ctx.lineWidth = 2 * radiusPx;
+    ctx.strokeStyle = "rgba(120, 128, 142, 0.55)";
+    ctx.stroke();
+  } else {
+    circlePath(ctx, pts[0], radiusPx);
+    ctx.fillStyle = withAlpha(color, 0.2);
+    ctx.fill();
+    ctx.setLineDash([6, 4]);
+    ctx.lineWidth = 1.5;
+    ctx.strokeStyle = color;
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.beginPath();
+    ctx.moveTo(pts[0].x, pts[0].y);
+    for (const p of pts.slice(1)) ctx.lineTo(p.x, p.y);
+    ctx.lineWidth = 5;
+    ctx.strokeStyle = "rgba(0, 0, 0, 0.45)";
+    ctx.stroke();
+    ctx.lineWidth = 2.5;
+    ctx.strokeStyle = color;
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+
+/** The brush outline under the pointer. */
+export function drawCursor(ctx: CanvasRenderingContext2D, at: Vec, radiusPx: number, mode: "path" | "static" | "erase"): void {
+  ctx.save();
+  circlePath(ctx, at, radiusPx);
+  ctx.lineWidth = 3;
+  ctx.strokeStyle = "rgba(0, 0, 0, 0.5)";
+  ctx.stroke();
+  if (mode === "erase") ctx.setLineDash([4, 4]);
+  ctx.lineWidth = 1.25;
+  ctx.strokeStyle = mode === "static" ? "rgba(220, 226, 235, 0.95)" : "rgba(255, 255, 255, 0.95)";
+  ctx.stroke();
+  ctx.setLineDash([]);
+  ctx.beginPath();
+  ctx.moveTo(at.x - 4, at.y);
+  ctx.lineTo(at.x + 4, at.y);
+  ctx.moveTo(at.x, at.y - 4);
+  ctx.lineTo(at.x, at.y + 4);
+  ctx.stroke();
+  ctx.restore();
+}

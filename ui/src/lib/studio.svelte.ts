@@ -1,0 +1,501 @@
+// The studio's state and every action a creator can take (toolbar, keys and the native menu
+// all call these). The project is immutable, reactive state: each edit clones it, changes the
+// clone and records it in the undo history, so undo/redo and "unsaved" are exact.
+
+import * as api from "./api";
+import type { Camera } from "./bindings/Camera";
+import type { ExportSettings } from "./bindings/ExportSettings";
+import type { Motion } from "./bindings/Motion";
+import type { OpenedProject } from "./bindings/OpenedProject";
+import type { Point } from "./bindings/Point";
+import type { Project } from "./bindings/Project";
+import type { Shot } from "./bindings/Shot";
+import { History } from "./history";
+import { initialLang, setLang, t } from "./locale.svelte";
+import {
+  DEFAULT_RADIUS,
+  MAX_PATHS,
+  clampRadius,
+  clampSeconds,
+  emptyMotion,
+  emptyProject,
+  isImagePath,
+  newShot,
+} from "./model";
+import { notices } from "./notices.svelte";
+
+export type Tool = "select" | "path" | "static";
+export type StaticMode = "paint" | "erase";
+type ConfirmChoice = "save" | "discard" | "cancel";
+
+export const AUTOSAVE_DELAY_MS = 1500;
+
+export class Studio {
+  project = $state.raw<Project>(emptyProject());
+  dir = $state("");
+  untitled = $state(true);
+  ready = $state(false);
+  version = $state("");
+  shotIndex = $state(0);
+
+  tool = $state<Tool>("path");
+  staticMode = $state<StaticMode>("paint");
+  brushRadius = $state(DEFAULT_RADIUS);
+  selected = $state<number | null>(null);
+  showOverlays = $state(true);
+
+  playing = $state(true);
+  /** Shot time, 0..1. */
+  t = $state(0);
+  previewFps = $state(0);
+
+  exportOpen = $state(false);
+  dropActive = $state(false);
+  confirmName = $state<string | null>(null);
+
+  #rev = $state(0);
+  #history = new History<Project>(this.project);
+  #autosaveTimer: ReturnType<typeof setTimeout> | null = null;
+  #confirmResolve: ((c: ConfirmChoice) => void) | null = null;
+  #busy = false;
+  #unlisten: api.Unlisten[] = [];
+
+  // ---- derived views ----
+
+  get shot(): Shot | null {
+    return this.project.shots[this.shotIndex] ?? null;
+  }
+
+  get motion(): Motion {
+    return this.shot?.motion ?? emptyMotion();
+  }
+
+  get imageLoaded(): boolean {
+    return !!this.shot?.image && !!this.shot.image_size;
+  }
+
+  get dirty(): boolean {
+    void this.#rev;
+    return this.#history.dirty;
+  }
+
+  get canUndo(): boolean {
+    void this.#rev;
+    return this.#history.canUndo;
+  }
+
+  get canRedo(): boolean {
+    void this.#rev;
+    return this.#history.canRedo;
+  }
+
+  /** The radius the brush slider shows: the selected path's, else the brush's. */
+  get radius(): number {
+    const sel = this.selected;
+    const p = sel === null ? undefined : this.motion.paths[sel];
+    return p ? p.radius : this.brushRadius;
+  }
+
+  // ---- start-up ----
+
+  async start(): Promise<void> {
+    let locale: string | null = typeof navigator !== "undefined" ? navigator.language : null;
+    try {
+      const info = await api.appInfo();
+      locale = info.locale;
+      this.version = info.version;
+    } catch {
+      // outside the app: fall back to the browser's language
+    }
+    setLang(initialLang(locale));
+
+    api.onMenu((action) => void this.menu(action)).then(
+      (u) => this.#unlisten.push(u),
+      () => {},
+    );
+    api.onDragDrop((e) => this.onDragDrop(e)).then(
+      (u) => this.#unlisten.push(u),
+      () => {},
+    );
+
+    try {
+      let opened: OpenedProject;
+      try {
+        // The last project when it has unsaved autosaved work, else a new empty one.
+        opened = await api.restoreSession();
+      } catch {
+        opened = await api.newProject();
+      }
+      this.load(opened);
+    } catch (err) {
+      notices.push("error", t("notice.startFailed", { error: api.errorMessage(err) }));
+    }
+    this.ready = true;
+  }
+
+  stop(): void {
+    for (const u of this.#unlisten) u();
+    this.#unlisten = [];
+    if (this.#autosaveTimer) clearTimeout(this.#autosaveTimer);
+  }
+
+  /** Shows an opened project, as saved (or, when recovered, as not saved yet). */
+  load(opened: OpenedProject): void {
+    const project = structuredClone(opened.project);
+    if (project.shots.length === 0) project.shots.push(newShot());
+    this.project = project;
+    this.#history.reset(project, opened.recovered);
+    this.#rev++;
+    this.dir = opened.dir;
+    this.untitled = opened.untitled;
+    this.shotIndex = 0;
+    this.selected = null;
+    this.t = 0;
+    this.playing = true;
+    if (opened.recovered) notices.push("warning", t("notice.recovered"), 8000);
+  }
+
+  // ---- editing ----
+
+  /** Changes the project through `fn` on a copy; one undo step (or part of one, see collapseKey). */
+  edit(fn: (draft: Project) => void, collapseKey?: string): void {
+    const draft = structuredClone(this.project);
+    fn(draft);
+    this.#history.push(draft, collapseKey);
+    this.project = draft;
+    this.#rev++;
+    this.#scheduleAutosave();
+  }
+
+  editShot(fn: (shot: Shot) => void, collapseKey?: string): void {
+    this.edit((p) => {
+      while (p.shots.length <= this.shotIndex) p.shots.push(newShot(p.shots.length));
+      fn(p.shots[this.shotIndex]);
+    }, collapseKey);
+  }
+
+  /** Ends a continuous gesture (drag, slider) so the next edit is its own undo step. */
+  seal(): void {
+    this.#history.seal();
+  }
+
+  undo(): void {
+    const state = this.#history.undo();
+    if (!state) return;
+    this.#restore(state);
+  }
+
+  redo(): void {
+    const state = this.#history.redo();
+    if (!state) return;
+    this.#restore(state);
+  }
+
+  #restore(state: Project): void {
+    this.project = state;
+    this.#rev++;
+    const n = this.motion.paths.length;
+    if (this.selected !== null && this.selected >= n) this.selected = n > 0 ? n - 1 : null;
+    this.#scheduleAutosave();
+  }
+
+  // ---- tools and paths ----
+
+  setTool(tool: Tool): void {
+    this.tool = tool;
+  }
+
+  select(index: number | null): void {
+    this.selected = index !== null && index >= 0 && index < this.motion.paths.length ? index : null;
+  }
+
+  /** Adds a path (normalised points); false with a notice when the shot already has the most. */
+  addPath(points: Point[]): boolean {
+    if (this.motion.paths.length >= MAX_PATHS) {
+      this.notifyMaxPaths();
+      return false;
+    }
+    if (points.length < 2) return false;
+    const radius = clampRadius(this.brushRadius);
+    this.editShot((s) => {
+      s.motion.paths.push({ points, radius });
+    });
+    this.selected = this.motion.paths.length - 1;
+    return true;
+  }
+
+  notifyMaxPaths(): void {
+    notices.push("warning", t("notice.maxPaths", { max: MAX_PATHS }));
+  }
+
+  deletePath(index: number): void {
+    if (index < 0 || index >= this.motion.paths.length) return;
+    this.editShot((s) => {
+      s.motion.paths.splice(index, 1);
+    });
+    const n = this.motion.paths.length;
+    if (this.selected !== null) {
+      if (this.selected === index) this.selected = null;
+      else if (this.selected > index) this.selected -= 1;
+      if (this.selected !== null && this.selected >= n) this.selected = null;
+    }
+  }
+
+  deleteSelected(): void {
+    if (this.selected !== null) this.deletePath(this.selected);
+  }
+
+  movePoint(path: number, point: number, to: Point, collapseKey: string): void {
+    this.editShot((s) => {
+      const p = s.motion.paths[path];
+      if (p && p.points[point]) p.points[point] = to;
+    }, collapseKey);
+  }
+
+  setPathPoints(path: number, points: Point[], collapseKey: string): void {
+    this.editShot((s) => {
+      const p = s.motion.paths[path];
+      if (p) p.points = points;
+    }, collapseKey);
+  }
+
+  /** Sets the brush radius; with a path selected, that path's radius too (undoable). */
+  setRadius(value: number, collapseKey = "radius"): void {
+    const v = clampRadius(value);
+    this.brushRadius = v;
+    const sel = this.selected;
+    if (sel !== null && this.motion.paths[sel] && this.motion.paths[sel].radius !== v) {
+      this.editShot((s) => {
+        s.motion.paths[sel].radius = v;
+      }, collapseKey);
+    }
+  }
+
+  nudgeRadius(direction: 1 | -1): void {
+    this.setRadius(this.radius * (direction > 0 ? 1.15 : 1 / 1.15), "radius-key");
+  }
+
+  addStatic(points: Point[], radius = this.brushRadius): void {
+    if (points.length === 0) return;
+    this.editShot((s) => {
+      s.motion.statics.push({ points, radius: clampRadius(radius) });
+    });
+  }
+
+  removeStatics(indices: number[], collapseKey: string): void {
+    if (indices.length === 0) return;
+    this.editShot((s) => {
+      s.motion.statics = s.motion.statics.filter((_, i) => !indices.includes(i));
+    }, collapseKey);
+  }
+
+  clearStatics(): void {
+    if (this.motion.statics.length === 0) return;
+    this.editShot((s) => {
+      s.motion.statics = [];
+    });
+  }
+
+  setCamera(patch: Partial<Camera>, collapseKey?: string): void {
+    this.editShot((s) => {
+      s.motion.camera = { ...s.motion.camera, ...patch };
+    }, collapseKey);
+  }
+
+  setSeconds(value: number, collapseKey?: string): void {
+    const v = clampSeconds(value);
+    if (this.shot && this.shot.seconds === v) return;
+    this.editShot((s) => {
+      s.seconds = v;
+    }, collapseKey);
+  }
+
+  setExport(settings: ExportSettings): void {
+    const cur = this.project.export;
+    if (cur.preset === settings.preset && cur.fit === settings.fit) return;
+    this.edit((p) => {
+      p.export = { ...settings };
+    });
+  }
+
+  togglePlay(): void {
+    this.playing = !this.playing;
+  }
+
+  // ---- importing ----
+
+  async importPhoto(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      const path = await api.pickImage();
+      if (path) await this.importPath(path);
+    } catch (err) {
+      notices.push("error", t("notice.importFailed", { error: api.errorMessage(err) }));
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async importPath(path: string): Promise<void> {
+    try {
+      const img = await api.importImage(path);
+      this.editShot((s) => {
+        s.image = img.asset;
+        s.image_size = [img.width, img.height];
+      });
+      this.t = 0;
+    } catch (err) {
+      notices.push("error", t("notice.importFailed", { error: api.errorMessage(err) }));
+    }
+  }
+
+  onDragDrop(e: api.DragDrop): void {
+    if (e.type === "enter" || e.type === "over") {
+      this.dropActive = true;
+      return;
+    }
+    this.dropActive = false;
+    if (e.type !== "drop") return;
+    const image = e.paths.find(isImagePath);
+    if (image) void this.importPath(image);
+    else if (e.paths.length > 0) notices.push("warning", t("notice.unsupportedDrop"));
+  }
+
+  // ---- project files ----
+
+  async save(): Promise<boolean> {
+    if (this.untitled) return this.saveAs();
+    try {
+      await api.saveProject(this.project);
+      this.#history.markSaved();
+      this.#rev++;
+      return true;
+    } catch (err) {
+      notices.push("error", t("notice.saveFailed", { error: api.errorMessage(err) }));
+      return false;
+    }
+  }
+
+  async saveAs(): Promise<boolean> {
+    if (this.#busy) return false;
+    this.#busy = true;
+    try {
+      const dir = await api.pickProjectFolder();
+      if (!dir) return false;
+      const opened = await api.saveProjectAs(dir, this.project);
+      this.dir = opened.dir;
+      this.untitled = opened.untitled;
+      const project = structuredClone(opened.project);
+      if (project.shots.length === 0) project.shots.push(newShot());
+      this.#history.replacePresent(project);
+      this.#history.markSaved();
+      this.project = project;
+      this.#rev++;
+      notices.push("success", t("notice.saved", { dir: opened.dir }));
+      return true;
+    } catch (err) {
+      notices.push("error", t("notice.saveFailed", { error: api.errorMessage(err) }));
+      return false;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async open(): Promise<void> {
+    if (this.#busy) return;
+    if (!(await this.#confirmDiscard())) return;
+    this.#busy = true;
+    try {
+      const dir = await api.pickProjectFolder();
+      if (!dir) return;
+      this.load(await api.openProject(dir));
+    } catch (err) {
+      notices.push("error", t("notice.openFailed", { error: api.errorMessage(err) }));
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async newProject(): Promise<void> {
+    if (this.#busy) return;
+    if (!(await this.#confirmDiscard())) return;
+    this.#busy = true;
+    try {
+      this.load(await api.newProject());
+    } catch (err) {
+      notices.push("error", t("notice.newFailed", { error: api.errorMessage(err) }));
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  openExport(): void {
+    this.exportOpen = true;
+  }
+
+  closeExport(): void {
+    this.exportOpen = false;
+  }
+
+  /** Asks whether to save unsaved changes first; true when it is fine to go on. */
+  async #confirmDiscard(): Promise<boolean> {
+    if (!this.dirty) return true;
+    const choice = await new Promise<ConfirmChoice>((resolve) => {
+      this.#confirmResolve = resolve;
+      this.confirmName = this.project.name;
+    });
+    this.confirmName = null;
+    this.#confirmResolve = null;
+    if (choice === "cancel") return false;
+    if (choice === "save") return this.save();
+    return true;
+  }
+
+  answerConfirm(choice: ConfirmChoice): void {
+    this.#confirmResolve?.(choice);
+  }
+
+  // ---- autosave ----
+
+  #scheduleAutosave(): void {
+    if (this.#autosaveTimer) clearTimeout(this.#autosaveTimer);
+    this.#autosaveTimer = setTimeout(() => {
+      this.#autosaveTimer = null;
+      if (!this.dirty) return;
+      api.autosave(this.project).catch((err) => {
+        notices.push("warning", t("notice.autosaveFailed", { error: api.errorMessage(err) }));
+      });
+    }, AUTOSAVE_DELAY_MS);
+  }
+
+  // ---- the native menu ----
+
+  async menu(action: api.MenuAction): Promise<void> {
+    switch (action) {
+      case "new":
+        return this.newProject();
+      case "open":
+        return this.open();
+      case "save":
+        await this.save();
+        return;
+      case "save-as":
+        await this.saveAs();
+        return;
+      case "import":
+        return this.importPhoto();
+      case "export":
+        this.openExport();
+        return;
+      case "undo":
+        this.undo();
+        return;
+      case "redo":
+        this.redo();
+        return;
+    }
+  }
+}
+
+export const studio = new Studio();

@@ -1,0 +1,260 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { OpenedProject } from "./bindings/OpenedProject";
+import type { Project } from "./bindings/Project";
+import { lang, setLang } from "./locale.svelte";
+import { notices } from "./notices.svelte";
+import { AUTOSAVE_DELAY_MS, Studio } from "./studio.svelte";
+
+const api = vi.hoisted(() => ({
+  appInfo: vi.fn(async () => ({ locale: "en-US", version: "0.1.0" })),
+  newProject: vi.fn(),
+  restoreSession: vi.fn(),
+  openProject: vi.fn(),
+  saveProject: vi.fn(async () => {}),
+  saveProjectAs: vi.fn(),
+  autosave: vi.fn(async () => {}),
+  pickImage: vi.fn(),
+  pickProjectFolder: vi.fn(),
+  importImage: vi.fn(),
+  setMenuLanguage: vi.fn(async () => {}),
+  onMenu: vi.fn(async () => () => {}),
+  onDragDrop: vi.fn(async () => () => {}),
+  errorMessage: (e: unknown) => String(e),
+}));
+vi.mock("./api", () => api);
+
+function project(): Project {
+  return {
+    schema_version: 1,
+    name: "Untitled",
+    shots: [
+      {
+        id: "s1",
+        name: "Shot 1",
+        image: null,
+        image_size: null,
+        seconds: 5,
+        motion: { paths: [], statics: [], camera: { kind: "static", amount: 0.15, easing: "ease-in-out" } },
+      },
+    ],
+    export: { preset: "tiktok", fit: "crop" },
+  };
+}
+
+const opened = (p: Project = project(), extra: Partial<OpenedProject> = {}): OpenedProject => ({
+  dir: "/data/untitled-1",
+  project: p,
+  untitled: true,
+  recovered: false,
+  ...extra,
+});
+
+const line = (y: number) => [
+  { x: 0.1, y },
+  { x: 0.5, y },
+];
+
+describe("Studio", () => {
+  let s: Studio;
+
+  beforeEach(() => {
+    vi.clearAllMocks();
+    notices.clear();
+    s = new Studio();
+    s.load(opened());
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("adds, selects and deletes paths, each an undo step", () => {
+    expect(s.addPath(line(0.2))).toBe(true);
+    expect(s.addPath(line(0.4))).toBe(true);
+    expect(s.motion.paths.length).toBe(2);
+    expect(s.selected).toBe(1);
+    expect(s.dirty).toBe(true);
+    s.deletePath(0);
+    expect(s.motion.paths.length).toBe(1);
+    expect(s.selected).toBe(0);
+    s.undo();
+    expect(s.motion.paths.length).toBe(2);
+    s.undo();
+    s.undo();
+    expect(s.motion.paths.length).toBe(0);
+    expect(s.dirty).toBe(false);
+    s.redo();
+    expect(s.motion.paths.length).toBe(1);
+  });
+
+  it("refuses a ninth path with a clear notice", () => {
+    for (let i = 0; i < 8; i++) expect(s.addPath(line(0.1 * (i + 1)))).toBe(true);
+    expect(s.addPath(line(0.95))).toBe(false);
+    expect(s.motion.paths.length).toBe(8);
+    expect(notices.list.some((n) => n.kind === "warning" && n.text.includes("at most 8"))).toBe(true);
+  });
+
+  it("collapses a handle drag into one undo step", () => {
+    s.addPath(line(0.5));
+    for (let i = 1; i <= 10; i++) s.movePoint(0, 1, { x: 0.5 + i * 0.01, y: 0.5 }, "handle-7");
+    s.seal();
+    expect(s.motion.paths[0].points[1].x).toBeCloseTo(0.6);
+    s.undo();
+    expect(s.motion.paths[0].points[1].x).toBeCloseTo(0.5);
+    s.undo();
+    expect(s.motion.paths.length).toBe(0);
+  });
+
+  it("changes the selected path's radius with the brush radius", () => {
+    s.addPath(line(0.5));
+    s.setRadius(0.2, "radius-slider");
+    s.setRadius(0.25, "radius-slider");
+    s.seal();
+    expect(s.motion.paths[0].radius).toBeCloseTo(0.25);
+    expect(s.brushRadius).toBeCloseTo(0.25);
+    s.undo();
+    expect(s.motion.paths[0].radius).toBeCloseTo(0.08);
+  });
+
+  it("clamps duration and camera edits", () => {
+    s.setSeconds(40);
+    expect(s.shot!.seconds).toBe(15);
+    s.setSeconds(0.2);
+    expect(s.shot!.seconds).toBe(1);
+    s.setCamera({ kind: "zoom-in" });
+    s.setCamera({ amount: 0.5 }, "amount");
+    s.setCamera({ amount: 0.6 }, "amount");
+    expect(s.motion.camera).toEqual({ kind: "zoom-in", amount: 0.6, easing: "ease-in-out" });
+    s.undo();
+    expect(s.motion.camera.amount).toBeCloseTo(0.15);
+  });
+
+  it("imports a photo into the shot", async () => {
+    api.pickImage.mockResolvedValue("/photos/dog.jpg");
+    api.importImage.mockResolvedValue({ asset: "assets/ff.jpg", width: 1200, height: 800 });
+    await s.importPhoto();
+    expect(api.importImage).toHaveBeenCalledWith("/photos/dog.jpg");
+    expect(s.shot!.image).toBe("assets/ff.jpg");
+    expect(s.shot!.image_size).toEqual([1200, 800]);
+    expect(s.imageLoaded).toBe(true);
+    s.undo();
+    expect(s.imageLoaded).toBe(false);
+  });
+
+  it("imports the first image dropped on the window and refuses other files", async () => {
+    api.importImage.mockResolvedValue({ asset: "assets/aa.png", width: 10, height: 10 });
+    s.onDragDrop({ type: "enter", paths: ["/x/a.png"] });
+    expect(s.dropActive).toBe(true);
+    s.onDragDrop({ type: "drop", paths: ["/x/readme.txt", "/x/a.PNG"] });
+    expect(s.dropActive).toBe(false);
+    await vi.waitFor(() => expect(s.imageLoaded).toBe(true));
+    expect(api.importImage).toHaveBeenCalledWith("/x/a.PNG");
+    s.onDragDrop({ type: "drop", paths: ["/x/song.mp3"] });
+    expect(notices.list.some((n) => n.text.includes("JPEG, PNG and WebP"))).toBe(true);
+  });
+
+  it("autosaves 1.5 s after the last edit", async () => {
+    vi.useFakeTimers();
+    s.addPath(line(0.3));
+    vi.advanceTimersByTime(AUTOSAVE_DELAY_MS - 100);
+    s.addPath(line(0.6));
+    vi.advanceTimersByTime(AUTOSAVE_DELAY_MS - 100);
+    expect(api.autosave).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(200);
+    expect(api.autosave).toHaveBeenCalledTimes(1);
+    const saved = (api.autosave.mock.calls[0] as unknown[])[0] as Project;
+    expect(saved.shots[0].motion.paths.length).toBe(2);
+  });
+
+  it("saves an untitled project through save-as, then plainly", async () => {
+    s.addPath(line(0.5));
+    api.pickProjectFolder.mockResolvedValue("/home/me/Dog");
+    api.saveProjectAs.mockImplementation(async (dir: string, p: Project) => ({
+      dir,
+      project: { ...p, name: "Dog" },
+      untitled: false,
+      recovered: false,
+    }));
+    expect(await s.save()).toBe(true);
+    expect(api.saveProjectAs).toHaveBeenCalledWith("/home/me/Dog", expect.objectContaining({ schema_version: 1 }));
+    expect(s.untitled).toBe(false);
+    expect(s.project.name).toBe("Dog");
+    expect(s.dirty).toBe(false);
+    s.addPath(line(0.7));
+    expect(s.dirty).toBe(true);
+    expect(await s.save()).toBe(true);
+    expect(api.saveProject).toHaveBeenCalledTimes(1);
+    expect(s.dirty).toBe(false);
+  });
+
+  it("asks before discarding unsaved changes", async () => {
+    s.addPath(line(0.5));
+    api.newProject.mockResolvedValue(opened());
+    const pending = s.newProject();
+    await vi.waitFor(() => expect(s.confirmName).toBe("Untitled"));
+    s.answerConfirm("cancel");
+    await pending;
+    expect(api.newProject).not.toHaveBeenCalled();
+    expect(s.motion.paths.length).toBe(1);
+
+    const again = s.newProject();
+    await vi.waitFor(() => expect(s.confirmName).not.toBeNull());
+    s.answerConfirm("discard");
+    await again;
+    expect(api.newProject).toHaveBeenCalledTimes(1);
+    expect(s.motion.paths.length).toBe(0);
+    expect(s.canUndo).toBe(false);
+  });
+
+  it("marks a recovered project unsaved and says so", () => {
+    s.load(opened(project(), { recovered: true }));
+    expect(s.dirty).toBe(true);
+    expect(notices.list.some((n) => n.text.includes("restored"))).toBe(true);
+  });
+
+  it("reports errors from the backend as notices", async () => {
+    api.pickProjectFolder.mockResolvedValue("/nope");
+    api.openProject.mockRejectedValue("project.json was written by a newer Motionboard (schema 9)");
+    await s.open();
+    expect(notices.list.some((n) => n.kind === "error" && n.text.includes("newer Motionboard"))).toBe(true);
+  });
+
+  it("starts on the restored session, or a new project when there is none", async () => {
+    api.restoreSession.mockResolvedValue(opened(project(), { recovered: true, untitled: false, dir: "/p/Dog" }));
+    const a = new Studio();
+    await a.start();
+    expect(a.ready).toBe(true);
+    expect(a.dir).toBe("/p/Dog");
+    expect(a.dirty).toBe(true);
+    expect(api.newProject).not.toHaveBeenCalled();
+    expect(api.setMenuLanguage).toHaveBeenCalledWith("en");
+
+    api.restoreSession.mockRejectedValue("unknown command restore_session");
+    api.newProject.mockResolvedValue(opened());
+    const b = new Studio();
+    await b.start();
+    expect(api.newProject).toHaveBeenCalledTimes(1);
+    expect(b.untitled).toBe(true);
+    expect(b.dirty).toBe(false);
+  });
+
+  it("follows the system locale at start", async () => {
+    localStorage.clear();
+    api.appInfo.mockResolvedValueOnce({ locale: "zh_CN.UTF-8", version: "0.1.0" });
+    api.restoreSession.mockResolvedValue(opened());
+    await new Studio().start();
+    expect(api.setMenuLanguage).toHaveBeenLastCalledWith("zh-CN");
+    expect(lang()).toBe("zh-CN");
+    setLang("en");
+  });
+
+  it("runs the native menu's actions", async () => {
+    s.addPath(line(0.5));
+    await s.menu("undo");
+    expect(s.motion.paths.length).toBe(0);
+    await s.menu("redo");
+    expect(s.motion.paths.length).toBe(1);
+    await s.menu("export");
+    expect(s.exportOpen).toBe(true);
+  });
+});
