@@ -35,14 +35,25 @@ fn the_brushed_patch_follows_the_path_and_the_static_region_holds() {
         "--fps",
         "30",
     ]);
-    assert!(run.status.success(), "animate failed: {}", String::from_utf8_lossy(&run.stderr));
-    assert!(String::from_utf8_lossy(&run.stderr).contains("60/60"), "no progress on stderr");
+    assert!(
+        run.status.success(),
+        "animate failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("60/60"),
+        "no progress on stderr"
+    );
 
     let frames = decode_frames(&out);
     assert_eq!(frames.len(), 60);
     assert_eq!(frames[0].dimensions(), (w, h));
 
-    let points = [Point::new(0.2, 0.5), Point::new(0.5, 0.55), Point::new(0.8, 0.5)];
+    let points = [
+        Point::new(0.2, 0.5),
+        Point::new(0.5, 0.55),
+        Point::new(0.8, 0.5),
+    ];
     for index in [0u32, 30, 59] {
         let p = path_position(&points, frame_time(index, 60));
         let (ex, ey) = (p.x * w as f32, p.y * h as f32);
@@ -51,7 +62,10 @@ fn the_brushed_patch_follows_the_path_and_the_static_region_holds() {
             .unwrap_or_else(|| panic!("no red patch near ({ex}, {ey}) in frame {index}"));
         let err = ((cx - ex).powi(2) + (cy - ey).powi(2)).sqrt();
         println!("frame {index}: patch at ({cx:.2}, {cy:.2}), path at ({ex:.2}, {ey:.2}), error {err:.2} px");
-        assert!(err < 2.0, "frame {index}: patch {err:.2} px away from the path");
+        assert!(
+            err < 2.0,
+            "frame {index}: patch {err:.2} px away from the path"
+        );
     }
 
     // The patch left its start: nothing red stays behind there (no ghost of the moved content).
@@ -60,7 +74,10 @@ fn the_brushed_patch_follows_the_path_and_the_static_region_holds() {
     let (_, before) = colour_centroid(&frames[0], RED, start).expect("red at start");
     let after = colour_centroid(&frames[59], RED, start).map_or(0, |(_, n)| n);
     println!("red pixels at the start: {before} on the first frame, {after} on the last");
-    assert!(after * 20 < before, "the moved patch left a copy behind ({after} of {before} px)");
+    assert!(
+        after * 20 < before,
+        "the moved patch left a copy behind ({after} of {before} px)"
+    );
 
     let green_window = (0.3 * w as f32, 0.0, 0.7 * w as f32, 0.3 * h as f32);
     let ((gx0, gy0), _) = colour_centroid(&frames[0], GREEN, green_window).expect("green");
@@ -75,7 +92,9 @@ fn the_brushed_patch_follows_the_path_and_the_static_region_holds() {
 fn a_preset_sets_size_rate_and_length() {
     let dir = tempfile::tempdir().unwrap();
     let picture = dir.path().join("wide.jpg");
-    textured_picture(400, 300, &[((0.5, 0.5), 0.1, RED)]).save(&picture).unwrap();
+    textured_picture(400, 300, &[((0.5, 0.5), 0.1, RED)])
+        .save(&picture)
+        .unwrap();
     let out = dir.path().join("tiktok.mp4");
     let run = motionboard(&[
         "animate",
@@ -93,11 +112,18 @@ fn a_preset_sets_size_rate_and_length() {
         "--fit",
         "blur",
     ]);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let info = probe(&out);
     let v = &info["streams"][0];
     assert_eq!(v["codec_name"], "h264");
-    assert_eq!((v["width"].as_u64(), v["height"].as_u64()), (Some(1080), Some(1920)));
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64()),
+        (Some(1080), Some(1920))
+    );
     assert_eq!(v["r_frame_rate"], "30/1");
     assert_eq!(v["nb_read_frames"], "30");
 }
@@ -110,7 +136,10 @@ fn fails(picture: &str, out: &std::path::Path, args: &[&str], needle: &str) {
     let run = motionboard(&all);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(!run.status.success(), "{args:?} should fail");
-    assert!(stderr.contains(needle), "{args:?}: expected \"{needle}\" in: {stderr}");
+    assert!(
+        stderr.contains(needle),
+        "{args:?}: expected \"{needle}\" in: {stderr}"
+    );
     assert!(!out.exists(), "{args:?} left {} behind", out.display());
 }
 

@@ -14,7 +14,9 @@ use studio::project::{store, Project};
 /// A saved project with one imported picture and one path.
 fn make_project(dir: &Path) -> Project {
     let src = dir.with_extension("source.png");
-    textured_picture(200, 150, &[((0.3, 0.5), 0.06, Rgb([230, 30, 30]))]).save(&src).unwrap();
+    textured_picture(200, 150, &[((0.3, 0.5), 0.06, Rgb([230, 30, 30]))])
+        .save(&src)
+        .unwrap();
     let mut project = store::create(dir, "Round trip").unwrap();
     let imported = store::import_image(dir, &src).unwrap();
     let shot = &mut project.shots[0];
@@ -56,9 +58,16 @@ fn a_saved_project_reopens_identically_and_renders() {
 
     let out = tmp.path().join("render.mp4");
     let run = motionboard(&["render", dir.to_str().unwrap(), "-o", out.to_str().unwrap()]);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let v = &probe(&out)["streams"][0];
-    assert_eq!((v["width"].as_u64(), v["height"].as_u64()), (Some(200), Some(150)));
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64()),
+        (Some(200), Some(150))
+    );
     assert_eq!(v["nb_read_frames"], "60");
     assert_eq!(snapshot(&dir), before, "render changed the project folder");
 }
@@ -66,7 +75,9 @@ fn a_saved_project_reopens_identically_and_renders() {
 /// Not a test on its own: the child process that `autosave_survives_a_killed_process` kills.
 #[test]
 fn autosave_child() {
-    let Some(dir) = std::env::var_os("MOTIONBOARD_AUTOSAVE_CHILD") else { return };
+    let Some(dir) = std::env::var_os("MOTIONBOARD_AUTOSAVE_CHILD") else {
+        return;
+    };
     let dir = Path::new(&dir);
     let mut project = store::load(dir).unwrap();
     for i in 0u64.. {
@@ -90,7 +101,10 @@ fn autosave_survives_a_killed_process() {
         .unwrap();
     let start = Instant::now();
     while !dir.join(store::AUTOSAVE_FILE).exists() {
-        assert!(start.elapsed() < Duration::from_secs(30), "child never autosaved");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "child never autosaved"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(300));
@@ -99,9 +113,16 @@ fn autosave_survives_a_killed_process() {
 
     let (recovered, was_recovered) = store::open(&dir).unwrap();
     assert!(was_recovered, "the autosaved edits were not offered back");
-    assert!(recovered.name.starts_with("edit "), "recovered {:?}", recovered.name);
+    assert!(
+        recovered.name.starts_with("edit "),
+        "recovered {:?}",
+        recovered.name
+    );
     assert_eq!(recovered.shots[0].image, saved.shots[0].image);
-    assert_eq!(std::fs::read(dir.join(store::PROJECT_FILE)).unwrap(), saved_json);
+    assert_eq!(
+        std::fs::read(dir.join(store::PROJECT_FILE)).unwrap(),
+        saved_json
+    );
 }
 
 /// `render` on a damaged project fails with `needle` in its message and leaves every file as
@@ -112,9 +133,16 @@ fn render_fails_untouched(dir: &Path, needle: &str) {
     let run = motionboard(&["render", dir.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(!run.status.success());
-    assert!(stderr.contains(needle), "expected \"{needle}\" in: {stderr}");
+    assert!(
+        stderr.contains(needle),
+        "expected \"{needle}\" in: {stderr}"
+    );
     assert!(!out.exists());
-    assert_eq!(snapshot(dir), before, "the failed render changed the project");
+    assert_eq!(
+        snapshot(dir),
+        before,
+        "the failed render changed the project"
+    );
 }
 
 #[test]

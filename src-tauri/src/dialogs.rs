@@ -10,11 +10,14 @@ use tauri::AppHandle;
 use tauri_plugin_dialog::DialogExt;
 
 fn test_answer(var: &str) -> Option<Option<String>> {
-    std::env::var(var).ok().map(|v| Some(v).filter(|v| !v.is_empty()))
+    std::env::var(var)
+        .ok()
+        .map(|v| Some(v).filter(|v| !v.is_empty()))
 }
 
 fn into_string(path: Option<tauri_plugin_dialog::FilePath>) -> Option<String> {
-    path.and_then(|p| p.into_path().ok()).map(|p: PathBuf| p.to_string_lossy().into_owned())
+    path.and_then(|p| p.into_path().ok())
+        .map(|p: PathBuf| p.to_string_lossy().into_owned())
 }
 
 #[tauri::command]
@@ -51,5 +54,9 @@ pub async fn pick_export_path(app: AppHandle, default_name: String) -> Option<St
             .blocking_save_file(),
     )?;
     // GTK's save dialog does not add the extension of the chosen filter.
-    Some(if path.to_ascii_lowercase().ends_with(".mp4") { path } else { format!("{path}.mp4") })
+    Some(if path.to_ascii_lowercase().ends_with(".mp4") {
+        path
+    } else {
+        format!("{path}.mp4")
+    })
 }

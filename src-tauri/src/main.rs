@@ -16,7 +16,12 @@ fn main() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(state::AppState::default())
-        .menu(|app| menu::build(app, menu::Language::from_locale(&commands::app::system_locale())))
+        .menu(|app| {
+            menu::build(
+                app,
+                menu::Language::from_locale(&commands::app::system_locale()),
+            )
+        })
         .on_menu_event(menu::forward_to_ui)
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,

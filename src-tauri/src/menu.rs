@@ -44,14 +44,21 @@ pub fn build<R: Runtime>(app: &AppHandle<R>, lang: Language) -> tauri::Result<Me
         Language::English => en,
         Language::SimplifiedChinese => zh,
     };
-    let submenu = |title: &str, items: &[(&str, &str, &str)]| {
+    let submenu = |title: &str, items: &[(&str, &'static str, &'static str)]| {
         let mut sub = SubmenuBuilder::new(app, title);
         for &(id, en, zh) in items {
-            sub = if id == "-" { sub.separator() } else { sub.text(id, pick(en, zh)) };
+            sub = if id == "-" {
+                sub.separator()
+            } else {
+                sub.text(id, pick(en, zh))
+            };
         }
         sub
     };
-    let file = submenu(pick("File", "文件"), FILE).separator().quit_with_text(pick("Quit", "退出")).build()?;
+    let file = submenu(pick("File", "文件"), FILE)
+        .separator()
+        .quit_with_text(pick("Quit", "退出"))
+        .build()?;
     let edit = submenu(pick("Edit", "编辑"), EDIT).build()?;
     MenuBuilder::new(app).items(&[&file, &edit]).build()
 }
@@ -67,7 +74,10 @@ mod tests {
     #[test]
     fn locales_map_to_languages() {
         assert_eq!(Language::from_locale("zh-CN"), Language::SimplifiedChinese);
-        assert_eq!(Language::from_locale("zh_CN.UTF-8"), Language::SimplifiedChinese);
+        assert_eq!(
+            Language::from_locale("zh_CN.UTF-8"),
+            Language::SimplifiedChinese
+        );
         assert_eq!(Language::from_locale("zh-TW"), Language::English);
         assert_eq!(Language::from_locale("en-US"), Language::English);
         assert_eq!(Language::from_locale("de"), Language::English);

@@ -28,7 +28,10 @@ pub fn data_dir() -> Result<PathBuf, String> {
 /// A fresh, unused folder for an untitled project.
 pub fn new_untitled_dir() -> Result<PathBuf, String> {
     let root = data_dir()?.join("Untitled");
-    let stamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let stamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     (0..1000)
         .map(|n| root.join(format!("untitled-{stamp}-{n}")))
         .find(|dir| !dir.exists())
@@ -37,13 +40,17 @@ pub fn new_untitled_dir() -> Result<PathBuf, String> {
 
 /// Whether `dir` is one of the app's own untitled project folders.
 pub fn is_untitled(dir: &Path) -> bool {
-    data_dir().map(|d| dir.starts_with(d.join("Untitled"))).unwrap_or(false)
+    data_dir()
+        .map(|d| dir.starts_with(d.join("Untitled")))
+        .unwrap_or(false)
 }
 
 /// Records the project now open.
 pub fn remember(dir: &Path) {
     let Ok(data) = data_dir() else { return };
-    let session = Session { last_project: Some(dir.to_owned()) };
+    let session = Session {
+        last_project: Some(dir.to_owned()),
+    };
     if let Ok(bytes) = serde_json::to_vec_pretty(&session) {
         let _ = std::fs::create_dir_all(&data);
         // Losing this file only means no automatic recovery; never worth an error dialog.

@@ -3,6 +3,7 @@
 
 pub mod export;
 pub mod motion;
+pub mod picture;
 pub mod project;
 pub mod render;
 pub mod warp;

@@ -133,7 +133,11 @@ pub struct Camera {
 
 impl Default for Camera {
     fn default() -> Self {
-        Self { kind: CameraKind::Static, amount: 0.15, easing: Easing::EaseInOut }
+        Self {
+            kind: CameraKind::Static,
+            amount: 0.15,
+            easing: Easing::EaseInOut,
+        }
     }
 }
 
@@ -168,7 +172,11 @@ fn check_point(what: &'static str, p: Point) -> Result<(), MotionError> {
     if inside(p.x) && inside(p.y) {
         Ok(())
     } else {
-        Err(MotionError::PointOutOfRange { what, x: p.x, y: p.y })
+        Err(MotionError::PointOutOfRange {
+            what,
+            x: p.x,
+            y: p.y,
+        })
     }
 }
 
@@ -188,7 +196,10 @@ impl Motion {
         }
         for (index, path) in self.paths.iter().enumerate() {
             if path.points.len() < 2 {
-                return Err(MotionError::PathTooShort { index, count: path.points.len() });
+                return Err(MotionError::PathTooShort {
+                    index,
+                    count: path.points.len(),
+                });
             }
             for &p in &path.points {
                 check_point("motion path", p)?;
@@ -214,24 +225,41 @@ mod tests {
     use super::*;
 
     fn path(points: &[(f32, f32)]) -> MotionPath {
-        MotionPath { points: points.iter().map(|&(x, y)| Point::new(x, y)).collect(), radius: 0.1 }
+        MotionPath {
+            points: points.iter().map(|&(x, y)| Point::new(x, y)).collect(),
+            radius: 0.1,
+        }
     }
 
     #[test]
     fn validate_accepts_a_plain_path_and_rejects_bad_ones() {
-        let mut m = Motion { paths: vec![path(&[(0.2, 0.5), (0.8, 0.5)])], ..Default::default() };
+        let mut m = Motion {
+            paths: vec![path(&[(0.2, 0.5), (0.8, 0.5)])],
+            ..Default::default()
+        };
         assert_eq!(m.validate(), Ok(()));
         m.paths[0].points[1].x = 1.5;
-        assert!(matches!(m.validate(), Err(MotionError::PointOutOfRange { .. })));
+        assert!(matches!(
+            m.validate(),
+            Err(MotionError::PointOutOfRange { .. })
+        ));
         m.paths[0] = path(&[(0.2, 0.5)]);
-        assert_eq!(m.validate(), Err(MotionError::PathTooShort { index: 0, count: 1 }));
+        assert_eq!(
+            m.validate(),
+            Err(MotionError::PathTooShort { index: 0, count: 1 })
+        );
         m.paths = vec![path(&[(0.1, 0.1), (0.2, 0.2)]); 9];
         assert_eq!(m.validate(), Err(MotionError::TooManyPaths(9)));
     }
 
     #[test]
     fn easing_starts_at_zero_and_ends_at_one() {
-        for e in [Easing::Linear, Easing::EaseIn, Easing::EaseOut, Easing::EaseInOut] {
+        for e in [
+            Easing::Linear,
+            Easing::EaseIn,
+            Easing::EaseOut,
+            Easing::EaseInOut,
+        ] {
             assert_eq!(e.apply(0.0), 0.0);
             assert!((e.apply(1.0) - 1.0).abs() < 1e-6);
             assert!(e.apply(0.25) < e.apply(0.75));

@@ -12,37 +12,57 @@ pub const PICTURE_EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "webp"];
 #[derive(Debug, Error)]
 pub enum PictureError {
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("{path} is not a JPEG, PNG or WebP picture; convert it to one of those and import it again")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{path} is not a JPEG, PNG or WebP picture; convert it to one of those and import it again"
+    )]
     UnsupportedFormat { path: PathBuf },
     #[error("{path} looks like a picture but cannot be decoded ({reason}); the file may be damaged or cut short")]
     Corrupt { path: PathBuf, reason: String },
     #[error("{path} is {width}x{height} pixels; pictures need at least 16 pixels a side")]
-    TooSmall { path: PathBuf, width: u32, height: u32 },
+    TooSmall {
+        path: PathBuf,
+        width: u32,
+        height: u32,
+    },
 }
 
 /// The format of a picture file, judged by its content (not its name).
 pub fn sniff_format(path: &Path) -> Result<ImageFormat, PictureError> {
     let reader = ImageReader::open(path)
-        .map_err(|source| PictureError::Io { path: path.to_owned(), source })?
+        .map_err(|source| PictureError::Io {
+            path: path.to_owned(),
+            source,
+        })?
         .with_guessed_format()
-        .map_err(|source| PictureError::Io { path: path.to_owned(), source })?;
+        .map_err(|source| PictureError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
     match reader.format() {
         Some(f @ (ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP)) => Ok(f),
-        _ => Err(PictureError::UnsupportedFormat { path: path.to_owned() }),
+        _ => Err(PictureError::UnsupportedFormat {
+            path: path.to_owned(),
+        }),
     }
 }
 
 /// Decodes a picture to 8-bit RGB.
 pub fn load_picture(path: &Path) -> Result<RgbImage, PictureError> {
     let format = sniff_format(path)?;
-    let reader = ImageReader::open(path)
-        .map_err(|source| PictureError::Io { path: path.to_owned(), source })?;
+    let reader = ImageReader::open(path).map_err(|source| PictureError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
     let mut reader = reader;
     reader.set_format(format);
-    let decoded = reader
-        .decode()
-        .map_err(|e| PictureError::Corrupt { path: path.to_owned(), reason: e.to_string() })?;
+    let decoded = reader.decode().map_err(|e| PictureError::Corrupt {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })?;
     let rgb = decoded.into_rgb8();
     if rgb.width() < 16 || rgb.height() < 16 {
         return Err(PictureError::TooSmall {
@@ -71,13 +91,18 @@ mod tests {
     fn decodes_png_and_rejects_text_and_truncated_files() {
         let dir = tempfile::tempdir().unwrap();
         let png = dir.path().join("a.png");
-        RgbImage::from_pixel(32, 24, image::Rgb([10, 20, 30])).save(&png).unwrap();
+        RgbImage::from_pixel(32, 24, image::Rgb([10, 20, 30]))
+            .save(&png)
+            .unwrap();
         let img = load_picture(&png).unwrap();
         assert_eq!((img.width(), img.height()), (32, 24));
 
         let txt = dir.path().join("notes.jpg");
         std::fs::write(&txt, b"hello, not a picture").unwrap();
-        assert!(matches!(load_picture(&txt), Err(PictureError::UnsupportedFormat { .. })));
+        assert!(matches!(
+            load_picture(&txt),
+            Err(PictureError::UnsupportedFormat { .. })
+        ));
 
         let bytes = std::fs::read(&png).unwrap();
         let cut = dir.path().join("cut.png");

@@ -78,8 +78,18 @@ impl ShotRenderer {
             return Err(RenderError::BadFps(settings.fps));
         }
         let (width, height) = output_size(picture.dimensions(), settings.preset);
-        let spec = VideoSpec { width, height, fps: settings.fps };
-        let framing = Framing::new(picture.width(), picture.height(), width, height, settings.fit);
+        let spec = VideoSpec {
+            width,
+            height,
+            fps: settings.fps,
+        };
+        let framing = Framing::new(
+            picture.width(),
+            picture.height(),
+            width,
+            height,
+            settings.fit,
+        );
         let (cw, ch) = framing.content_size();
         let content = if (cw, ch) == picture.dimensions() {
             picture
@@ -105,7 +115,8 @@ impl ShotRenderer {
     /// Renders frame `index` into `out` (sized to the output), using `scratch` for the
     /// content-sized warped picture.
     pub fn render_frame(&self, index: u32, scratch: &mut RgbImage, out: &mut RgbImage) {
-        self.warper.render_into(frame_time(index, self.frames), scratch);
+        self.warper
+            .render_into(frame_time(index, self.frames), scratch);
         self.framing.compose(scratch, out);
     }
 }
@@ -142,11 +153,14 @@ pub fn shot_job(
     shot: usize,
     export: ExportSettings,
 ) -> Result<(PathBuf, ShotSettings), RenderError> {
-    let s = project
-        .shots
-        .get(shot)
-        .ok_or(RenderError::NoSuchShot { shot: shot + 1, count: project.shots.len() })?;
-    let asset = s.image.as_deref().ok_or(RenderError::NoPicture { shot: shot + 1 })?;
+    let s = project.shots.get(shot).ok_or(RenderError::NoSuchShot {
+        shot: shot + 1,
+        count: project.shots.len(),
+    })?;
+    let asset = s
+        .image
+        .as_deref()
+        .ok_or(RenderError::NoPicture { shot: shot + 1 })?;
     let picture_path = store::asset_path(dir, asset)?;
     let settings = ShotSettings {
         motion: s.motion.clone(),

@@ -22,23 +22,44 @@ pub fn motionboard_bin() -> PathBuf {
 
 /// Runs the CLI with `args`.
 pub fn motionboard(args: &[&str]) -> Output {
-    Command::new(motionboard_bin()).args(args).output().expect("run motionboard")
+    Command::new(motionboard_bin())
+        .args(args)
+        .output()
+        .expect("run motionboard")
 }
 
 fn require(tool: &str) {
-    let found = Command::new(tool).arg("-version").output().is_ok_and(|o| o.status.success());
-    assert!(found, "{tool} is not installed: install Debian's ffmpeg package (scripts/test.sh does)");
+    let found = Command::new(tool)
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "{tool} is not installed: install Debian's ffmpeg package (scripts/test.sh does)"
+    );
 }
 
 /// ffprobe's view of a file: streams, format and a frame count.
 pub fn probe(path: &Path) -> serde_json::Value {
     require("ffprobe");
     let out = Command::new("ffprobe")
-        .args(["-v", "error", "-count_frames", "-show_streams", "-show_format", "-of", "json"])
+        .args([
+            "-v",
+            "error",
+            "-count_frames",
+            "-show_streams",
+            "-show_format",
+            "-of",
+            "json",
+        ])
         .arg(path)
         .output()
         .expect("run ffprobe");
-    assert!(out.status.success(), "ffprobe failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ffprobe failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("ffprobe json")
 }
 
@@ -55,7 +76,11 @@ pub fn decode_frames(path: &Path) -> Vec<RgbImage> {
         .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
         .output()
         .expect("run ffmpeg");
-    assert!(out.status.success(), "ffmpeg failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ffmpeg failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let size = (w * h * 3) as usize;
     out.stdout
         .chunks_exact(size)
@@ -67,7 +92,8 @@ pub fn decode_frames(path: &Path) -> Vec<RgbImage> {
 pub fn textured_picture(w: u32, h: u32, disks: &[((f32, f32), f32, Rgb<u8>)]) -> RgbImage {
     let mut img = RgbImage::from_fn(w, h, |x, y| {
         // Deterministic, non-repeating greys in 60..190: no colour a marker could be confused with.
-        let n = (x.wrapping_mul(73_856_093) ^ y.wrapping_mul(19_349_663)).wrapping_mul(2_654_435_761);
+        let n =
+            (x.wrapping_mul(73_856_093) ^ y.wrapping_mul(19_349_663)).wrapping_mul(2_654_435_761);
         let g = 60 + ((n >> 24) % 130) as u8;
         Rgb([g, g, g])
     });
@@ -96,7 +122,9 @@ pub fn colour_centroid(
         if fx < x0 || fx > x1 || fy < y0 || fy > y1 {
             continue;
         }
-        let d: i32 = (0..3).map(|c| (px[c] as i32 - colour[c] as i32).abs()).sum();
+        let d: i32 = (0..3)
+            .map(|c| (px[c] as i32 - colour[c] as i32).abs())
+            .sum();
         if d < 90 {
             sx += fx as f64;
             sy += fy as f64;
@@ -111,7 +139,8 @@ pub fn boxes(bytes: &[u8]) -> Vec<(String, usize, usize)> {
     let mut out = Vec::new();
     let mut pos = 0;
     while pos + 8 <= bytes.len() {
-        let size32 = u32::from_be_bytes([bytes[pos], bytes[pos + 1], bytes[pos + 2], bytes[pos + 3]]);
+        let size32 =
+            u32::from_be_bytes([bytes[pos], bytes[pos + 1], bytes[pos + 2], bytes[pos + 3]]);
         let kind = String::from_utf8_lossy(&bytes[pos + 4..pos + 8]).into_owned();
         let (header, size) = match size32 {
             0 => (8, bytes.len() - pos),

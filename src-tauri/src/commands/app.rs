@@ -24,7 +24,10 @@ pub fn system_locale() -> String {
 
 #[tauri::command]
 pub fn app_info() -> AppInfo {
-    AppInfo { locale: system_locale(), version: env!("CARGO_PKG_VERSION").to_string() }
+    AppInfo {
+        locale: system_locale(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+    }
 }
 
 #[tauri::command]

@@ -60,7 +60,10 @@ fn preview_picture(
 fn warper_for(state: &AppState, req: &PreviewRequest) -> Result<Arc<Warper>, String> {
     let dir = state.folder()?.dir;
     let path = store::asset_path(&dir, &req.asset).map_err(ui_error)?;
-    let bounds = (req.max_width.clamp(16, 4096), req.max_height.clamp(16, 4096));
+    let bounds = (
+        req.max_width.clamp(16, 4096),
+        req.max_height.clamp(16, 4096),
+    );
     req.motion.validate().map_err(ui_error)?;
     let mut cache = state.preview.lock().map_err(ui_error)?;
     if let Some(c) = cache.as_ref() {

@@ -10,11 +10,19 @@ use crate::session;
 use crate::state::{AppState, OpenFolder};
 
 fn opened(dir: &Path, project: Project, untitled: bool, recovered: bool) -> OpenedProject {
-    OpenedProject { dir: dir.to_string_lossy().into_owned(), project, untitled, recovered }
+    OpenedProject {
+        dir: dir.to_string_lossy().into_owned(),
+        project,
+        untitled,
+        recovered,
+    }
 }
 
 fn switch_to(state: &AppState, dir: &Path, untitled: bool) {
-    state.set_folder(OpenFolder { dir: dir.to_owned(), untitled });
+    state.set_folder(OpenFolder {
+        dir: dir.to_owned(),
+        untitled,
+    });
     session::remember(dir);
 }
 

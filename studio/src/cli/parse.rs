@@ -45,7 +45,9 @@ pub fn path_points(text: &str) -> Result<Vec<Point>, String> {
 pub fn static_disk(text: &str) -> Result<StaticBrush, String> {
     let parts: Vec<&str> = text.split(',').collect();
     let [x, y, r] = parts.as_slice() else {
-        return Err(format!("--static \"{text}\" must be x,y,r, e.g. --static \"0.5,0.1,0.2\""));
+        return Err(format!(
+            "--static \"{text}\" must be x,y,r, e.g. --static \"0.5,0.1,0.2\""
+        ));
     };
     let x = in_unit_range(number(x, "--static")?, "--static", text)?;
     let y = in_unit_range(number(y, "--static")?, "--static", text)?;
@@ -55,7 +57,10 @@ pub fn static_disk(text: &str) -> Result<StaticBrush, String> {
             "--static \"{text}\": radius {radius} must be above 0 and at most 1 (a fraction of the image width)"
         ));
     }
-    Ok(StaticBrush { points: vec![Point::new(x, y)], radius })
+    Ok(StaticBrush {
+        points: vec![Point::new(x, y)],
+        radius,
+    })
 }
 
 #[cfg(test)]
@@ -68,9 +73,15 @@ mod tests {
         assert_eq!(pts.len(), 3);
         assert_eq!(pts[1], Point::new(0.5, 0.4));
         assert!(path_points("0.2,0.5").unwrap_err().contains("at least two"));
-        assert!(path_points("0.2,0.5 1.3,0.5").unwrap_err().contains("outside the image"));
-        assert!(path_points("0.2;0.5 0.3,0.5").unwrap_err().contains("not an x,y pair"));
-        assert!(path_points("a,0.5 0.3,0.5").unwrap_err().contains("not a number"));
+        assert!(path_points("0.2,0.5 1.3,0.5")
+            .unwrap_err()
+            .contains("outside the image"));
+        assert!(path_points("0.2;0.5 0.3,0.5")
+            .unwrap_err()
+            .contains("not an x,y pair"));
+        assert!(path_points("a,0.5 0.3,0.5")
+            .unwrap_err()
+            .contains("not a number"));
     }
 
     #[test]

@@ -20,8 +20,14 @@ pub enum Preset {
 }
 
 impl Preset {
-    pub const ALL: [Preset; 6] =
-        [Preset::Tiktok, Preset::Reels, Preset::Shorts, Preset::Youtube, Preset::Square, Preset::X];
+    pub const ALL: [Preset; 6] = [
+        Preset::Tiktok,
+        Preset::Reels,
+        Preset::Shorts,
+        Preset::Youtube,
+        Preset::Square,
+        Preset::X,
+    ];
 
     /// The name used on the command line and in project.json.
     pub fn name(self) -> &'static str {
@@ -75,7 +81,9 @@ impl Fit {
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        [Fit::Crop, Fit::Blur].into_iter().find(|f| f.name() == name)
+        [Fit::Crop, Fit::Blur]
+            .into_iter()
+            .find(|f| f.name() == name)
     }
 }
 

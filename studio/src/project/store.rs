@@ -26,7 +26,11 @@ pub enum ProjectError {
     #[error("{dir} is not a Motionboard project folder (it has no {PROJECT_FILE})")]
     NotAProject { dir: PathBuf },
     #[error("cannot {action} {path}: {source}")]
-    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path} is damaged and cannot be read ({reason}); Motionboard left it untouched, restore it from a backup")]
     Corrupt { path: PathBuf, reason: String },
     #[error("{path} was saved by a newer Motionboard (project format {found}; this version reads up to {SCHEMA_VERSION}); update Motionboard to open it")]
@@ -34,7 +38,11 @@ pub enum ProjectError {
     #[error("{path}: {reason}")]
     Invalid { path: PathBuf, reason: String },
     #[error("{path}: shot {shot}: {source}")]
-    Motion { path: PathBuf, shot: usize, source: MotionError },
+    Motion {
+        path: PathBuf,
+        shot: usize,
+        source: MotionError,
+    },
     #[error(transparent)]
     Picture(#[from] PictureError),
     #[error("{dir} already holds other files; choose an empty folder or an existing project to save into")]
@@ -43,7 +51,11 @@ pub enum ProjectError {
 
 fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> ProjectError {
     let path = path.to_owned();
-    move |source| ProjectError::Io { action, path, source }
+    move |source| ProjectError::Io {
+        action,
+        path,
+        source,
+    }
 }
 
 /// A project as opened: what was on disk, or the newer autosave if one survived a crash.
@@ -72,7 +84,10 @@ pub struct ImportedImage {
 /// Writes `bytes` to `path` atomically: temp file in the same folder, fsync, rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
@@ -94,11 +109,18 @@ pub fn parse_project(path: &Path, text: &str) -> Result<Project, ProjectError> {
         reason: format!("line {} column {}: {e}", e.line(), e.column()),
     };
     let value: serde_json::Value = serde_json::from_str(text).map_err(corrupt)?;
-    let version = value.get("schema_version").and_then(serde_json::Value::as_u64).ok_or_else(|| {
-        ProjectError::Corrupt { path: path.to_owned(), reason: "it has no schema_version".into() }
-    })?;
+    let version = value
+        .get("schema_version")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| ProjectError::Corrupt {
+            path: path.to_owned(),
+            reason: "it has no schema_version".into(),
+        })?;
     if version > u64::from(SCHEMA_VERSION) {
-        return Err(ProjectError::NewerVersion { path: path.to_owned(), found: version });
+        return Err(ProjectError::NewerVersion {
+            path: path.to_owned(),
+            found: version,
+        });
     }
     let project: Project = serde_json::from_value(value).map_err(corrupt)?;
     validate(path, &project)?;
@@ -107,7 +129,10 @@ pub fn parse_project(path: &Path, text: &str) -> Result<Project, ProjectError> {
 
 /// Checks what serde cannot: ranges, motion, and that asset paths stay inside the project.
 pub fn validate(path: &Path, project: &Project) -> Result<(), ProjectError> {
-    let invalid = |reason: String| ProjectError::Invalid { path: path.to_owned(), reason };
+    let invalid = |reason: String| ProjectError::Invalid {
+        path: path.to_owned(),
+        reason,
+    };
     for (i, shot) in project.shots.iter().enumerate() {
         if !(MIN_SHOT_SECONDS..=MAX_SHOT_SECONDS).contains(&shot.seconds) {
             return Err(invalid(format!(
@@ -117,13 +142,16 @@ pub fn validate(path: &Path, project: &Project) -> Result<(), ProjectError> {
             )));
         }
         if let Some(asset) = &shot.image {
-            check_asset_path(asset).map_err(|reason| invalid(format!("shot {}: {reason}", i + 1)))?;
+            check_asset_path(asset)
+                .map_err(|reason| invalid(format!("shot {}: {reason}", i + 1)))?;
         }
-        shot.motion.validate().map_err(|source| ProjectError::Motion {
-            path: path.to_owned(),
-            shot: i + 1,
-            source,
-        })?;
+        shot.motion
+            .validate()
+            .map_err(|source| ProjectError::Motion {
+                path: path.to_owned(),
+                shot: i + 1,
+                source,
+            })?;
     }
     Ok(())
 }
@@ -137,14 +165,18 @@ fn check_asset_path(asset: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("image \"{asset}\" must be a file inside {ASSETS_DIR}/"))
+        Err(format!(
+            "image \"{asset}\" must be a file inside {ASSETS_DIR}/"
+        ))
     }
 }
 
 /// The absolute path of an asset of the project in `dir`.
 pub fn asset_path(dir: &Path, asset: &str) -> Result<PathBuf, ProjectError> {
-    check_asset_path(asset)
-        .map_err(|reason| ProjectError::Invalid { path: dir.join(PROJECT_FILE), reason })?;
+    check_asset_path(asset).map_err(|reason| ProjectError::Invalid {
+        path: dir.join(PROJECT_FILE),
+        reason,
+    })?;
     Ok(dir.join(asset))
 }
 
@@ -152,7 +184,9 @@ pub fn asset_path(dir: &Path, asset: &str) -> Result<PathBuf, ProjectError> {
 pub fn load(dir: &Path) -> Result<Project, ProjectError> {
     let path = dir.join(PROJECT_FILE);
     if !path.is_file() {
-        return Err(ProjectError::NotAProject { dir: dir.to_owned() });
+        return Err(ProjectError::NotAProject {
+            dir: dir.to_owned(),
+        });
     }
     let text = fs::read_to_string(&path).map_err(io_err("read", &path))?;
     parse_project(&path, &text)
@@ -219,7 +253,9 @@ fn ensure_saveable(dir: &Path) -> Result<(), ProjectError> {
     }
     let mut entries = fs::read_dir(dir).map_err(io_err("read", dir))?;
     if entries.next().is_some() {
-        return Err(ProjectError::FolderNotEmpty { dir: dir.to_owned() });
+        return Err(ProjectError::FolderNotEmpty {
+            dir: dir.to_owned(),
+        });
     }
     Ok(())
 }
@@ -254,7 +290,11 @@ pub fn import_image(dir: &Path, source: &Path) -> Result<ImportedImage, ProjectE
         fs::create_dir_all(dir.join(ASSETS_DIR)).map_err(io_err("create", dir))?;
         write_atomic(&dst, &bytes)?;
     }
-    Ok(ImportedImage { asset, width: picture.width(), height: picture.height() })
+    Ok(ImportedImage {
+        asset,
+        width: picture.width(),
+        height: picture.height(),
+    })
 }
 
 #[cfg(test)]
@@ -330,7 +370,9 @@ mod tests {
     fn import_stores_by_content_and_refuses_non_pictures() {
         let dir = tempfile::tempdir().unwrap();
         let src = dir.path().join("photo.png");
-        image::RgbImage::from_pixel(40, 30, image::Rgb([200, 10, 10])).save(&src).unwrap();
+        image::RgbImage::from_pixel(40, 30, image::Rgb([200, 10, 10]))
+            .save(&src)
+            .unwrap();
         let project = dir.path().join("proj");
         let a = import_image(&project, &src).unwrap();
         let b = import_image(&project, &src).unwrap();
@@ -349,14 +391,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let from = dir.path().join("a");
         let src = dir.path().join("photo.png");
-        image::RgbImage::from_pixel(40, 30, image::Rgb([1, 2, 3])).save(&src).unwrap();
+        image::RgbImage::from_pixel(40, 30, image::Rgb([1, 2, 3]))
+            .save(&src)
+            .unwrap();
         let mut p = create(&from, "A").unwrap();
         p.shots[0].image = Some(import_image(&from, &src).unwrap().asset);
 
         let busy = dir.path().join("busy");
         fs::create_dir_all(&busy).unwrap();
         fs::write(busy.join("thesis.docx"), b"x").unwrap();
-        assert!(matches!(save_as(&from, &busy, &p), Err(ProjectError::FolderNotEmpty { .. })));
+        assert!(matches!(
+            save_as(&from, &busy, &p),
+            Err(ProjectError::FolderNotEmpty { .. })
+        ));
 
         let to = dir.path().join("b");
         save_as(&from, &to, &p).unwrap();

@@ -1,0 +1,86 @@
+//! The MP4 container, written by muxide.
+//!
+//! muxide keeps the samples in memory and, at `finish`, writes `ftyp`, `moov`, then `mdat`
+//! ("fast start": players can begin before the whole file has arrived). It writes no edit
+//! list and takes SPS/PPS for the `avcC` box from the first frame, which must be an IDR
+//! frame with them in front (OpenH264 puts them before every IDR frame). Timestamps are in
+//! a 90 kHz media timescale.
+
+use std::io::Write;
+use std::path::Path;
+
+use muxide::api::{Muxer, MuxerBuilder, MuxerError, VideoCodec};
+
+use super::{ExportError, VideoSpec};
+
+/// muxide's media timescale (ticks per second).
+pub(crate) const MEDIA_TIMESCALE: u64 = 90_000;
+
+/// Video-only MP4 writer: frames in, one after another at a constant rate.
+pub(crate) struct Mp4Writer<W: Write> {
+    muxer: Muxer<W>,
+    fps: u64,
+    frames: u64,
+}
+
+fn muxer_error(e: MuxerError) -> ExportError {
+    ExportError::Muxer(e.to_string())
+}
+
+impl<W: Write> Mp4Writer<W> {
+    pub(crate) fn new(writer: W, spec: VideoSpec) -> Result<Self, ExportError> {
+        let muxer = MuxerBuilder::new(writer)
+            .video(VideoCodec::H264, spec.width, spec.height, spec.fps as f64)
+            .with_fast_start(true)
+            .build()
+            .map_err(muxer_error)?;
+        Ok(Self {
+            muxer,
+            fps: spec.fps as u64,
+            frames: 0,
+        })
+    }
+
+    /// Adds the next frame: Annex B H.264 bytes, `keyframe` when it is an IDR frame.
+    pub(crate) fn push(&mut self, annexb: &[u8], keyframe: bool) -> Result<(), ExportError> {
+        // Whole ticks, so muxide's rounding gives back exactly this value.
+        let ticks = pts_ticks(self.frames, self.fps);
+        let pts = ticks as f64 / MEDIA_TIMESCALE as f64;
+        self.muxer
+            .write_video(pts, annexb, keyframe)
+            .map_err(muxer_error)?;
+        self.frames += 1;
+        Ok(())
+    }
+
+    /// Writes the container out. The last frame lasts as long as the one before it; a
+    /// single frame is fixed up afterwards by [`super::boxes::finalize`].
+    /// I/O errors name `path`, the file being written.
+    pub(crate) fn finish(self, path: &Path) -> Result<(), ExportError> {
+        self.muxer.finish().map_err(|e| match e {
+            MuxerError::Io(e) => ExportError::io("write", path, e),
+            e => muxer_error(e),
+        })
+    }
+}
+
+/// Presentation time of frame `index` in media ticks, rounded to the nearest tick.
+pub(crate) fn pts_ticks(index: u64, fps: u64) -> u64 {
+    (index * MEDIA_TIMESCALE + fps / 2) / fps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_exact_for_common_rates() {
+        assert_eq!(pts_ticks(30, 30), 90_000);
+        assert_eq!(pts_ticks(1, 30), 3_000);
+        assert_eq!(pts_ticks(25, 25), 90_000);
+        assert_eq!(pts_ticks(60, 60), 90_000);
+        // 7 fps does not divide 90 kHz: rounded to the nearest tick, never drifting.
+        assert_eq!(pts_ticks(7, 7), 90_000);
+        assert_eq!(pts_ticks(1, 7), 12_857);
+    }
+}

@@ -1,0 +1,421 @@
+//! Reframing: putting a picture of one aspect ratio into an output frame of another.
+//!
+//! The caller resizes (or warps) its picture to [`Framing::content_size`] and hands each
+//! frame to [`Framing::compose`], which crops it ([`Fit::Crop`]) or centres it over a
+//! blurred copy of itself ([`Fit::Blur`]).
+
+use image::RgbImage;
+use rayon::prelude::*;
+
+use super::Fit;
+
+/// Where a picture of size (src_w, src_h) goes in an output frame of size (out_w, out_h).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Framing {
+    fit: Fit,
+    out: (u32, u32),
+    content: (u32, u32),
+    /// Top-left of the content in the output; negative when it is cropped.
+    offset: (i32, i32),
+}
+
+/// `a * b / c`, rounded, at least 1.
+fn scale(a: u32, b: u32, c: u32) -> u32 {
+    (((a as u64 * b as u64 + c as u64 / 2) / c as u64) as u32).max(1)
+}
+
+impl Framing {
+    /// Zero sizes are treated as 1.
+    pub fn new(src_w: u32, src_h: u32, out_w: u32, out_h: u32, fit: Fit) -> Framing {
+        let (sw, sh, ow, oh) = (src_w.max(1), src_h.max(1), out_w.max(1), out_h.max(1));
+        // Is the source at least as wide (in aspect) as the output?
+        let wider = sw as u64 * oh as u64 >= sh as u64 * ow as u64;
+        let content = match (fit, wider) {
+            // Cover: match the dimension that leaves the other overflowing.
+            (Fit::Crop, true) => (scale(sw, oh, sh).max(ow), oh),
+            (Fit::Crop, false) => (ow, scale(sh, ow, sw).max(oh)),
+            // Contain: match the dimension that leaves the other inside.
+            (Fit::Blur, true) => (ow, scale(sh, ow, sw).min(oh)),
+            (Fit::Blur, false) => (scale(sw, oh, sh).min(ow), oh),
+        };
+        let offset = (
+            (ow as i32 - content.0 as i32) / 2,
+            (oh as i32 - content.1 as i32) / 2,
+        );
+        Framing {
+            fit,
+            out: (ow, oh),
+            content,
+            offset,
+        }
+    }
+
+    /// The size to resize or warp the picture to before [`Framing::compose`].
+    pub fn content_size(&self) -> (u32, u32) {
+        self.content
+    }
+
+    /// The content's top-left corner in the output frame (negative when cropped).
+    pub fn offset(&self) -> (i32, i32) {
+        self.offset
+    }
+
+    /// The output frame size.
+    pub fn output_size(&self) -> (u32, u32) {
+        self.out
+    }
+
+    /// Puts a content-sized frame into the output frame: centred crop for [`Fit::Crop`];
+    /// for [`Fit::Blur`], the content fitted inside over a blurred, cover-scaled copy of
+    /// itself. `out` must be the output size; `content` should be the content size (a
+    /// different size is placed centred, cropped or padded with black).
+    pub fn compose(&self, content: &RgbImage, out: &mut RgbImage) {
+        assert_eq!(
+            out.dimensions(),
+            self.out,
+            "output frame has the wrong size"
+        );
+        let (cw, ch) = content.dimensions();
+        let offset = if (cw, ch) == self.content {
+            self.offset
+        } else {
+            (
+                (self.out.0 as i32 - cw as i32) / 2,
+                (self.out.1 as i32 - ch as i32) / 2,
+            )
+        };
+        let covers = offset.0 <= 0
+            && offset.1 <= 0
+            && offset.0 + cw as i32 >= self.out.0 as i32
+            && offset.1 + ch as i32 >= self.out.1 as i32;
+        let background = if self.fit == Fit::Blur && !covers && cw > 0 && ch > 0 {
+            Some(blurred_background(content, self.out).widen(self.out.0 as usize))
+        } else {
+            None
+        };
+        place(content, offset, out, background.as_ref());
+    }
+}
+
+/// A small, blurred picture standing for `content` scaled to cover `out`: about an eighth
+/// of the output size, to be scaled up bilinearly.
+struct Background {
+    w: usize,
+    h: usize,
+    rgb: Vec<f32>,
+}
+
+/// The background scaled up to the output width (its rows still small), in 1/256ths.
+struct WideBackground {
+    w: usize,
+    h: usize,
+    rgb: Vec<i32>,
+}
+
+impl Background {
+    /// Scales each row up to `out_w` pixels, bilinearly.
+    fn widen(&self, out_w: usize) -> WideBackground {
+        let xtaps = taps(out_w, self.w);
+        let mut rgb = vec![0i32; self.h * out_w * 3];
+        rgb.par_chunks_mut(out_w * 3)
+            .enumerate()
+            .for_each(|(y, row)| {
+                let src = &self.rgb[y * self.w * 3..][..self.w * 3];
+                for (p, &(x0, fx)) in row.chunks_exact_mut(3).zip(&xtaps) {
+                    let x1 = (x0 + 1).min(self.w - 1);
+                    let fx = fx as f32 / 256.0;
+                    for c in 0..3 {
+                        let (a, b) = (src[x0 * 3 + c], src[x1 * 3 + c]);
+                        p[c] = ((a + (b - a) * fx) * 256.0) as i32;
+                    }
+                }
+            });
+        WideBackground {
+            w: out_w,
+            h: self.h,
+            rgb,
+        }
+    }
+}
+
+const BLUR_DOWNSCALE: u32 = 8;
+/// Box blur radius in small pixels. Three passes are close to a Gaussian with a sigma of
+/// about 4.5 small pixels, some 36 output pixels.
+const BLUR_RADIUS: usize = 4;
+
+fn blurred_background(content: &RgbImage, out: (u32, u32)) -> Background {
+    let (cw, ch) = content.dimensions();
+    let (ow, oh) = out;
+    let w = ow.div_ceil(BLUR_DOWNSCALE).max(1) as usize;
+    let h = oh.div_ceil(BLUR_DOWNSCALE).max(1) as usize;
+    // The part of the content that covers the output's aspect, centred.
+    let cover = Framing::new(ow, oh, cw, ch, Fit::Blur);
+    let (rw, rh) = cover.content_size();
+    let (rx, ry) = (
+        cover.offset().0.max(0) as usize,
+        cover.offset().1.max(0) as usize,
+    );
+    let (rw, rh) = (rw as usize, rh as usize);
+    // Box-filter that region down to w x h.
+    let src = content.as_raw();
+    let stride = cw as usize * 3;
+    let mut rgb = vec![0f32; w * h * 3];
+    rgb.par_chunks_mut(w * 3).enumerate().for_each(|(sy, row)| {
+        let y0 = ry + sy * rh / h;
+        let y1 = (ry + (sy + 1) * rh / h).max(y0 + 1).min(ch as usize);
+        for sx in 0..w {
+            let x0 = rx + sx * rw / w;
+            let x1 = (rx + (sx + 1) * rw / w).max(x0 + 1).min(cw as usize);
+            let mut sum = [0u32; 3];
+            for y in y0..y1 {
+                for p in src[y * stride + x0 * 3..y * stride + x1 * 3].chunks_exact(3) {
+                    sum[0] += p[0] as u32;
+                    sum[1] += p[1] as u32;
+                    sum[2] += p[2] as u32;
+                }
+            }
+            let n = ((y1 - y0) * (x1 - x0)).max(1) as f32;
+            for c in 0..3 {
+                row[sx * 3 + c] = sum[c] as f32 / n;
+            }
+        }
+    });
+    let mut bg = Background { w, h, rgb };
+    for _ in 0..3 {
+        box_blur(&mut bg, BLUR_RADIUS);
+    }
+    bg
+}
+
+/// One horizontal and one vertical box-blur pass (running sums), edges clamped.
+fn box_blur(bg: &mut Background, r: usize) {
+    let (w, h) = (bg.w, bg.h);
+    let mut line = Vec::new();
+    for y in 0..h {
+        blur_line(&mut bg.rgb, y * w * 3, 3, w, r, &mut line);
+    }
+    for x in 0..w {
+        blur_line(&mut bg.rgb, x * 3, w * 3, h, r, &mut line);
+    }
+}
+
+/// Box-blurs `n` RGB samples starting at `start`, `stride` floats apart, in place.
+fn blur_line(
+    data: &mut [f32],
+    start: usize,
+    stride: usize,
+    n: usize,
+    r: usize,
+    line: &mut Vec<f32>,
+) {
+    line.clear();
+    line.extend((0..n).flat_map(|i| {
+        let at = start + i * stride;
+        [data[at], data[at + 1], data[at + 2]]
+    }));
+    let norm = 1.0 / (2 * r + 1) as f32;
+    let get = |i: isize, c: usize| line[i.clamp(0, n as isize - 1) as usize * 3 + c];
+    for c in 0..3 {
+        let mut sum: f32 = (-(r as isize)..=r as isize).map(|i| get(i, c)).sum();
+        for i in 0..n {
+            data[start + i * stride + c] = sum * norm;
+            sum += get(i as isize + r as isize + 1, c) - get(i as isize - r as isize, c);
+        }
+    }
+}
+
+/// For each output coordinate: the first of the two small-image samples to blend and the
+/// weight of the second, in 1/256ths.
+fn taps(out: usize, small: usize) -> Vec<(usize, i32)> {
+    (0..out)
+        .map(|i| {
+            let f =
+                ((i as f32 + 0.5) * small as f32 / out as f32 - 0.5).clamp(0.0, (small - 1) as f32);
+            let i0 = (f as usize).min(small.saturating_sub(2));
+            (i0, ((f - i0 as f32) * 256.0).round() as i32)
+        })
+        .collect()
+}
+
+/// Copies `content` into `out` at `offset`, clipping; what it does not cover is the
+/// background scaled up bilinearly (rows blended here), or black.
+fn place(content: &RgbImage, offset: (i32, i32), out: &mut RgbImage, bg: Option<&WideBackground>) {
+    let (ow, oh) = (out.width() as usize, out.height() as usize);
+    let (cw, ch) = (content.width() as i64, content.height() as i64);
+    // Output columns covered by content.
+    let x_start = offset.0.clamp(0, ow as i32) as usize;
+    let x_end = (offset.0 as i64 + cw).clamp(0, ow as i64) as usize;
+    let ytaps = bg.map(|b| taps(oh, b.h)).unwrap_or_default();
+    let src = content.as_raw();
+    out.as_mut()
+        .par_chunks_mut(ow * 3)
+        .enumerate()
+        .for_each(|(y, row)| {
+            let cy = y as i64 - offset.1 as i64;
+            let inside = (0..ch).contains(&cy) && x_end > x_start;
+            let mut fill = |from: usize, to: usize| {
+                let px = &mut row[from * 3..to * 3];
+                let Some(b) = bg else {
+                    px.fill(0);
+                    return;
+                };
+                debug_assert_eq!(b.w, ow);
+                let (y0, fy) = ytaps[y];
+                let y1 = (y0 + 1).min(b.h - 1);
+                let r0 = &b.rgb[(y0 * ow + from) * 3..(y0 * ow + to) * 3];
+                let r1 = &b.rgb[(y1 * ow + from) * 3..(y1 * ow + to) * 3];
+                for ((p, &a), &c) in px.iter_mut().zip(r0).zip(r1) {
+                    *p = ((a + (((c - a) * fy) >> 8) + 128) >> 8).clamp(0, 255) as u8;
+                }
+            };
+            if !inside {
+                fill(0, ow);
+                return;
+            }
+            fill(0, x_start);
+            fill(x_end, ow);
+            let cx = x_start as i64 - offset.0 as i64;
+            let s = (cy as usize * cw as usize + cx as usize) * 3;
+            row[x_start * 3..x_end * 3].copy_from_slice(&src[s..s + (x_end - x_start) * 3]);
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ASPECTS: [(u32, u32); 7] = [
+        (1920, 1080),
+        (1080, 1920),
+        (1000, 1000),
+        (4000, 3000),
+        (3000, 4000),
+        (640, 480),
+        (7, 3),
+    ];
+    const OUTPUTS: [(u32, u32); 4] = [(1080, 1920), (1920, 1080), (1080, 1080), (720, 1280)];
+
+    #[test]
+    fn crop_covers_the_frame_and_is_centred() {
+        for (sw, sh) in ASPECTS {
+            for (ow, oh) in OUTPUTS {
+                let f = Framing::new(sw, sh, ow, oh, Fit::Crop);
+                let (cw, ch) = f.content_size();
+                let (x, y) = f.offset();
+                assert!(cw >= ow && ch >= oh, "{sw}x{sh} -> {ow}x{oh}: {cw}x{ch}");
+                // One side matches exactly; the aspect is kept to within a pixel.
+                assert!(cw == ow || ch == oh);
+                let aspect_err = (cw as f64 / ch as f64 - sw as f64 / sh as f64).abs();
+                assert!(
+                    aspect_err * ch.min(cw) as f64 <= 1.0,
+                    "{sw}x{sh} -> {cw}x{ch}"
+                );
+                assert!(x <= 0 && y <= 0);
+                assert!(x + cw as i32 >= ow as i32 && y + ch as i32 >= oh as i32);
+                assert!(
+                    (-2 * x - (cw - ow) as i32).abs() <= 1
+                        && (-2 * y - (ch - oh) as i32).abs() <= 1
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn blur_fits_inside_and_is_centred() {
+        for (sw, sh) in ASPECTS {
+            for (ow, oh) in OUTPUTS {
+                let f = Framing::new(sw, sh, ow, oh, Fit::Blur);
+                let (cw, ch) = f.content_size();
+                let (x, y) = f.offset();
+                assert!(
+                    cw <= ow && ch <= oh && (cw == ow || ch == oh),
+                    "{sw}x{sh} -> {cw}x{ch}"
+                );
+                assert!(x >= 0 && y >= 0);
+                assert!(
+                    (2 * x - (ow - cw) as i32).abs() <= 1 && (2 * y - (oh - ch) as i32).abs() <= 1
+                );
+            }
+        }
+        // Landscape 16:9 into portrait 9:16: full width, 608 rows, centred.
+        let f = Framing::new(1920, 1080, 1080, 1920, Fit::Blur);
+        assert_eq!((f.content_size(), f.offset()), ((1080, 608), (0, 656)));
+        // Same aspect: nothing to crop or pad.
+        for fit in [Fit::Crop, Fit::Blur] {
+            let f = Framing::new(540, 960, 1080, 1920, fit);
+            assert_eq!((f.content_size(), f.offset()), ((1080, 1920), (0, 0)));
+        }
+    }
+
+    #[test]
+    fn zero_sizes_do_not_panic() {
+        let f = Framing::new(0, 0, 1080, 1920, Fit::Blur);
+        assert!(f.content_size().0 >= 1 && f.content_size().1 >= 1);
+        let f = Framing::new(100, 0, 1080, 1920, Fit::Crop);
+        assert!(f.content_size().0 >= 1080);
+    }
+
+    fn gradient(w: u32, h: u32) -> RgbImage {
+        RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
+        })
+    }
+
+    #[test]
+    fn crop_takes_the_centre() {
+        let f = Framing::new(400, 100, 100, 100, Fit::Crop);
+        assert_eq!(f.content_size(), (400, 100));
+        let content = gradient(400, 100);
+        let mut out = RgbImage::new(100, 100);
+        f.compose(&content, &mut out);
+        for (x, y) in [(0, 0), (99, 99), (50, 20)] {
+            assert_eq!(out.get_pixel(x, y), content.get_pixel(x + 150, y));
+        }
+    }
+
+    #[test]
+    fn blur_keeps_the_content_sharp_over_a_matching_background() {
+        // A wide picture, left half red and right half blue, into a tall frame.
+        let content = RgbImage::from_fn(200, 100, |x, _| {
+            if x < 100 {
+                image::Rgb([200, 0, 0])
+            } else {
+                image::Rgb([0, 0, 200])
+            }
+        });
+        let f = Framing::new(200, 100, 100, 200, Fit::Blur);
+        assert_eq!((f.content_size(), f.offset()), ((100, 50), (0, 75)));
+        let small =
+            image::imageops::resize(&content, 100, 50, image::imageops::FilterType::Triangle);
+        let mut out = RgbImage::new(100, 200);
+        f.compose(&small, &mut out);
+        for y in 75..125 {
+            for x in 0..100 {
+                assert_eq!(out.get_pixel(x, y), small.get_pixel(x, y - 75));
+            }
+        }
+        // The bands are the cover-scaled centre of the picture, blurred: red fading into
+        // blue across the middle, never black.
+        let band = |x: u32| out.get_pixel(x, 10).0;
+        assert!(band(0)[0] > 150 && band(0)[2] < 50, "{:?}", band(0));
+        assert!(band(99)[2] > 150 && band(99)[0] < 50, "{:?}", band(99));
+        let mid = band(50);
+        assert!(
+            mid[0] > 40 && mid[2] > 40,
+            "blurred across the edge: {mid:?}"
+        );
+        assert_eq!(out.get_pixel(3, 199), out.get_pixel(3, 0));
+    }
+
+    #[test]
+    fn blur_of_a_flat_picture_is_flat() {
+        let content = RgbImage::from_pixel(160, 90, image::Rgb([10, 120, 230]));
+        let f = Framing::new(160, 90, 90, 160, Fit::Blur);
+        let (cw, ch) = f.content_size();
+        let content =
+            image::imageops::resize(&content, cw, ch, image::imageops::FilterType::Triangle);
+        let mut out = RgbImage::new(90, 160);
+        f.compose(&content, &mut out);
+        assert!(out.pixels().all(|p| p.0 == [10, 120, 230]));
+    }
+}
