@@ -42,7 +42,7 @@ const body = (key) => session.exec(`return document.body.dataset[${JSON.stringif
 try {
   session = await Session.start(`http://127.0.0.1:${port}`, app);
   step("window up");
-  await session.waitFor("the stage", () => session.find("stage-canvas"));
+  await session.waitFor("the first project", async () => (await body("ready")) === "true");
 
   step("import a picture");
   await session.click("import-button");

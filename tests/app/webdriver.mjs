@@ -2,7 +2,7 @@
 // through tauri-driver + WebKitWebDriver: find, click, pointer and key actions, scripts,
 // screenshots.
 
-const ELEMENT = "element-6066-11e4-a52e-4f735fb1c3bd";
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 
 export class Session {
   constructor(base, id) {
@@ -45,6 +45,7 @@ export class Session {
       using: "css selector",
       value: `[data-testid="${testid}"]`,
     });
+    if (!value || !value[ELEMENT]) throw new Error(`no element [data-testid="${testid}"]: ${JSON.stringify(value)}`);
     return value[ELEMENT];
   }
 
