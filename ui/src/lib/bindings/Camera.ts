@@ -2,4 +2,10 @@
 import type { CameraKind } from "./CameraKind";
 import type { Easing } from "./Easing";
 
+/**
+ * A camera move over the whole shot.
+ *
+ * `amount` is in 0..1: for pans and tilts the fraction of the frame travelled, for zooms the
+ * relative change of scale (0.2 = 20 % closer or further), for rolls a fraction of 90 degrees.
+ */
 export type Camera = { kind: CameraKind, amount: number, easing: Easing, };

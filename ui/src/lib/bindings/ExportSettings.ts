@@ -2,4 +2,11 @@
 import type { Fit } from "./Fit";
 import type { Preset } from "./Preset";
 
-export type ExportSettings = { preset: Preset | null, fit: Fit, };
+/**
+ * How the project exports.
+ */
+export type ExportSettings = { 
+/**
+ * `None` keeps the picture's own size (rounded down to even numbers).
+ */
+preset: Preset | null, fit: Fit, };

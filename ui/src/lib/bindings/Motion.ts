@@ -3,4 +3,7 @@ import type { Camera } from "./Camera";
 import type { MotionPath } from "./MotionPath";
 import type { StaticBrush } from "./StaticBrush";
 
+/**
+ * Everything that moves (or must not move) in one shot.
+ */
 export type Motion = { paths: Array<MotionPath>, statics: Array<StaticBrush>, camera: Camera, };

@@ -2,4 +2,7 @@
 import type { ExportSettings } from "./ExportSettings";
 import type { Shot } from "./Shot";
 
+/**
+ * A whole project: what project.json holds.
+ */
 export type Project = { schema_version: number, name: string, shots: Array<Shot>, export: ExportSettings, };
