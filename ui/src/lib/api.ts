@@ -9,9 +9,10 @@ import { getCurrentWindow } from "@tauri-apps/api/window";
 
 import type { AppInfo } from "./bindings/AppInfo";
 import type { ExportProgress } from "./bindings/ExportProgress";
+import type { ExportRequest } from "./bindings/ExportRequest";
 import type { ImportedImage } from "./bindings/ImportedImage";
-import type { Motion } from "./bindings/Motion";
 import type { OpenedProject } from "./bindings/OpenedProject";
+import type { PreviewRequest } from "./bindings/PreviewRequest";
 import type { Project } from "./bindings/Project";
 
 /** True inside the Tauri webview; false in a plain browser (vite dev) and in unit tests. */
@@ -60,14 +61,7 @@ export const pickExportPath = (defaultName: string) => call<string | null>("pick
 
 export const importImage = (path: string) => call<ImportedImage>("import_image", { path });
 
-export interface PreviewRequest {
-  asset: string;
-  motion: Motion;
-  /** Shot time, 0..1. */
-  t: number;
-  maxWidth: number;
-  maxHeight: number;
-}
+export type { PreviewRequest };
 
 /** An RGBA frame as the backend renders it. */
 export interface Frame {
@@ -104,11 +98,7 @@ export async function previewFrame(request: PreviewRequest): Promise<Frame> {
 
 // ---- export ----
 
-export interface ExportRequest {
-  project: Project;
-  shotIndex: number;
-  path: string;
-}
+export type { ExportRequest };
 
 export function exportVideo(request: ExportRequest, onProgress: (p: ExportProgress) => void): Promise<void> {
   if (!hasBackend()) return call<void>("export_video");
