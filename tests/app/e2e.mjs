@@ -24,21 +24,49 @@ const exported = join(work, "export.mp4");
 execFileSync("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=800x600", "-frames:v", "1", picture]);
 
 const port = 4444;
-const driver = spawn("tauri-driver", ["--port", String(port)], {
-  env: {
-    ...process.env,
-    MOTIONBOARD_DATA_DIR: join(work, "data"),
-    MOTIONBOARD_LOCALE: "en-US",
-    MOTIONBOARD_TEST_PICK_IMAGE: picture,
-    MOTIONBOARD_TEST_PICK_EXPORT: exported,
-  },
-  stdio: ["ignore", "inherit", "inherit"],
-});
+const baseEnv = {
+  ...process.env,
+  MOTIONBOARD_DATA_DIR: join(work, "data"),
+  // A fresh profile for the webview too (localStorage keeps the chosen language).
+  XDG_DATA_HOME: join(work, "xdg-data"),
+  XDG_CONFIG_HOME: join(work, "xdg-config"),
+  XDG_CACHE_HOME: join(work, "xdg-cache"),
+  MOTIONBOARD_TEST_PICK_IMAGE: picture,
+  MOTIONBOARD_TEST_PICK_EXPORT: exported,
+};
+const startDriver = (env) =>
+  spawn("tauri-driver", ["--port", String(port)], { env, stdio: ["ignore", "inherit", "inherit"] });
 
 let session;
 const step = (what) => console.log(`e2e: ${what}`);
 const body = (key) => session.exec(`return document.body.dataset[${JSON.stringify(key)}] ?? null;`);
+const importLabel = () => session.exec(`return document.querySelector('[data-testid="import-button"]').innerText;`);
 
+// 1. A Chinese system: the UI follows the locale, and the language can be switched.
+let driver = startDriver({ ...baseEnv, MOTIONBOARD_LOCALE: "zh-CN" });
+try {
+  session = await Session.start(`http://127.0.0.1:${port}`, app);
+  await session.waitFor("the first project", async () => (await body("ready")) === "true");
+  step("follows a zh-CN system locale");
+  assert.equal(await session.exec("return document.documentElement.lang;"), "zh-CN");
+  assert.match(await importLabel(), /导入/);
+  writeFileSync(join(outDir, "app-zh.png"), await session.screenshot());
+  step("switch to English");
+  await session.exec(`const s = document.querySelector('[data-testid="language-select"]');
+    s.value = "en"; s.dispatchEvent(new Event("change", { bubbles: true }));`);
+  await session.waitFor("English labels", async () => /Import/.test(await importLabel()));
+} catch (err) {
+  console.error(`e2e: FAILED: ${err.stack ?? err}`);
+  process.exitCode = 1;
+} finally {
+  if (session) await session.end();
+  session = undefined;
+  driver.kill();
+  await sleep(500);
+}
+
+// 2. The motion-path loop, in English.
+driver = startDriver({ ...baseEnv, MOTIONBOARD_LOCALE: "en-US" });
 try {
   session = await Session.start(`http://127.0.0.1:${port}`, app);
   step("window up");
@@ -111,3 +139,4 @@ try {
   if (session) await session.end();
   driver.kill();
 }
+if (process.exitCode) process.exit(process.exitCode);
