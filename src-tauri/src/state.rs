@@ -24,13 +24,20 @@ pub struct PreviewCache {
     pub warper: Arc<Warper>,
 }
 
+/// The picture at `path`, scaled to fit `bounds`.
+pub struct PreviewPicture {
+    pub path: PathBuf,
+    pub bounds: (u32, u32),
+    pub image: Arc<image::RgbImage>,
+}
+
 #[derive(Default)]
 pub struct AppState {
     pub folder: Mutex<Option<OpenFolder>>,
     pub preview: Mutex<Option<PreviewCache>>,
     /// The picture scaled for the preview, kept apart from the motion so that editing a path
     /// does not decode the file again.
-    pub preview_picture: Mutex<Option<(PathBuf, (u32, u32), Arc<image::RgbImage>)>>,
+    pub preview_picture: Mutex<Option<PreviewPicture>>,
     pub export_cancel: Arc<AtomicBool>,
 }
 

@@ -1,7 +1,9 @@
 //! Warp engine throughput: frames per second of `Warper::render_into` at the preview size
 //! (540x960) and the export size (1080x1920), for 3 paths + 1 static brush + a zoom-in, next to
 //! a naive renderer that evaluates the whole field per pixel at full resolution (same rayon
-//! thread pool, f32 bilinear sampling).
+//! thread pool, f32 bilinear sampling). The naive renderer samples the source everywhere (it
+//! has no background plate, so it shows the moved content's ghost and streak around the start
+//! points), so the mean difference it reports includes those areas.
 //!
 //! Run with `cargo bench -p motionboard-studio --bench warp`.
 

@@ -1,6 +1,7 @@
 //! Reading the pictures a creator imports: JPEG, PNG and WebP, with errors that say which file
 //! is wrong and what to do.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use image::{ImageFormat, ImageReader, RgbImage};
@@ -30,20 +31,18 @@ pub enum PictureError {
     },
 }
 
-/// The format of a picture file, judged by its content (not its name).
+/// The format of a picture file, judged by its content (not its name: a renamed text file is
+/// "not a picture", not a "damaged JPEG").
 pub fn sniff_format(path: &Path) -> Result<ImageFormat, PictureError> {
-    let reader = ImageReader::open(path)
-        .map_err(|source| PictureError::Io {
-            path: path.to_owned(),
-            source,
-        })?
-        .with_guessed_format()
+    let mut head = [0u8; 32];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
         .map_err(|source| PictureError::Io {
             path: path.to_owned(),
             source,
         })?;
-    match reader.format() {
-        Some(f @ (ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP)) => Ok(f),
+    match image::guess_format(&head[..n]) {
+        Ok(f @ (ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP)) => Ok(f),
         _ => Err(PictureError::UnsupportedFormat {
             path: path.to_owned(),
         }),

@@ -1,6 +1,6 @@
 //! The live preview: one warped frame at a time, as raw RGBA bytes (never JSON numbers).
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
 
 use image::imageops::FilterType;
@@ -14,7 +14,7 @@ use tauri::State;
 use ts_rs::TS;
 
 use super::ui_error;
-use crate::state::{AppState, PreviewCache};
+use crate::state::{AppState, PreviewCache, PreviewPicture};
 
 #[derive(Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -33,13 +33,13 @@ pub struct PreviewRequest {
 /// The picture scaled to fit `bounds`, decoded once per picture and size.
 fn preview_picture(
     state: &AppState,
-    path: &PathBuf,
+    path: &Path,
     bounds: (u32, u32),
 ) -> Result<Arc<image::RgbImage>, String> {
     let mut cache = state.preview_picture.lock().map_err(ui_error)?;
-    if let Some((p, b, img)) = cache.as_ref() {
-        if p == path && *b == bounds {
-            return Ok(img.clone());
+    if let Some(c) = cache.as_ref() {
+        if c.path == *path && c.bounds == bounds {
+            return Ok(c.image.clone());
         }
     }
     let full = load_picture(path).map_err(ui_error)?;
@@ -53,7 +53,11 @@ fn preview_picture(
     } else {
         full
     });
-    *cache = Some((path.clone(), bounds, img.clone()));
+    *cache = Some(PreviewPicture {
+        path: path.to_owned(),
+        bounds,
+        image: img.clone(),
+    });
     Ok(img)
 }
 

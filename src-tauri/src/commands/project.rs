@@ -30,7 +30,8 @@ fn switch_to(state: &AppState, dir: &Path, untitled: bool) {
 #[tauri::command]
 pub fn new_project(state: State<'_, AppState>) -> Result<OpenedProject, String> {
     let dir = session::new_untitled_dir()?;
-    let project = store::create(&dir, "Untitled").map_err(ui_error)?;
+    // No name: the UI shows "Untitled" in the creator's language until "Save as" names it.
+    let project = store::create(&dir, "").map_err(ui_error)?;
     switch_to(&state, &dir, true);
     Ok(opened(&dir, project, true, false))
 }

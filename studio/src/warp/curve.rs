@@ -138,7 +138,6 @@ impl ArcTable {
     }
 
     /// Total arc length in normalised units (0 for fewer than two points).
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn length(&self) -> f32 {
         self.lengths.last().copied().unwrap_or(0.0)
     }

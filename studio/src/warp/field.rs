@@ -15,16 +15,10 @@
 //! ```
 //!
 //! Backward warping alone would leave the carried content visible at its start as well (a
-//! ghost: two dogs). So the area it vacated is filled from the background around it: a scene
-//! point `q` within `R_f = FILL_RADIUS * R_k` of the start `s_k` shows the source on the ring
-//! of radius `R_f` around `s_k` (a radial projection, continuous with the untouched background
-//! at the ring), faded in as the content leaves (`smoothstep(|o_k| / R_k)`, so `t = 0` is
-//! untouched) and only where the moving content itself does not reach:
-//!
-//! ```text
-//! fill_k(q) = smoothstep(|o_k| / R_k) * (q - s_k) * (1 - R_f / |q - s_k|)   for |q - s_k| < R_f
-//! d(q, t)  += (1 - min(1, sum_k w_k)) * sum_k fill_k(q)
-//! ```
+//! ghost: two dogs), and the fall-off band, whose `q - d` sweeps across the start, would show
+//! a compressed streak of it. Neither is the field's business: every output pixel outside the
+//! carried disks samples the background plate, where the start areas are filled in from their
+//! surroundings ([`super::plate`]).
 //!
 //! The fall-off is continuous (and C1), so the field has no tears at the regions' edges. The
 //! field is smooth, so it is evaluated on a coarse grid of output pixels (every
@@ -37,10 +31,6 @@ use super::camera::CameraXform;
 
 /// Width of the fall-off band beyond a moving disk, as a fraction of its radius.
 pub const FALLOFF_BAND: f32 = 0.75;
-
-/// Radius of the vacated area that is filled from its surroundings, in radii of the disk:
-/// a little beyond the disk, so the ring it is filled from is background.
-pub const FILL_RADIUS: f32 = 1.25;
 
 /// `3u^2 - 2u^3` for `u` clamped to 0..1.
 #[inline]
@@ -71,13 +61,6 @@ pub(crate) struct MovingDisk {
     pub inv_radius: f32,
     /// Squared distance beyond which the weight is 0.
     pub reach2: f32,
-    /// Where the content started (the centre of the area it vacated).
-    pub sx: f32,
-    pub sy: f32,
-    /// Radius of the filled area around the start.
-    pub fill_radius: f32,
-    /// How far the fill has faded in: 0 until the content moves, 1 once it moved a radius.
-    pub fill_gain: f32,
 }
 
 impl MovingDisk {
@@ -90,10 +73,6 @@ impl MovingDisk {
             oy: now.1 - start.1,
             inv_radius: 1.0 / radius_px,
             reach2: reach * reach,
-            sx: start.0,
-            sy: start.1,
-            fill_radius: radius_px * FILL_RADIUS,
-            fill_gain: smoothstep((now.0 - start.0).hypot(now.1 - start.1) / radius_px),
         }
     }
 }
@@ -102,7 +81,6 @@ impl MovingDisk {
 #[inline]
 pub(crate) fn displacement(disks: &[MovingDisk], x: f32, y: f32) -> (f32, f32) {
     let (mut sw, mut sx, mut sy) = (0.0f32, 0.0f32, 0.0f32);
-    let (mut fx, mut fy) = (0.0f32, 0.0f32);
     for d in disks {
         let (dx, dy) = (x - d.cx, y - d.cy);
         let r2 = dx * dx + dy * dy;
@@ -112,24 +90,12 @@ pub(crate) fn displacement(disks: &[MovingDisk], x: f32, y: f32) -> (f32, f32) {
             sx += w * d.ox;
             sy += w * d.oy;
         }
-        if d.fill_gain > 0.0 {
-            let (vx, vy) = (x - d.sx, y - d.sy);
-            let r = vx.hypot(vy);
-            if r < d.fill_radius {
-                // Radial projection onto the ring: shows the background around the start.
-                let k = d.fill_gain * (1.0 - d.fill_radius / r.max(1e-3));
-                fx += vx * k;
-                fy += vy * k;
-            }
-        }
     }
-    let (mx, my) = if sw > 1.0 {
+    if sw > 1.0 {
         (sx / sw, sy / sw)
     } else {
         (sx, sy)
-    };
-    let open = 1.0 - sw.min(1.0);
-    (mx + open * fx, my + open * fy)
+    }
 }
 
 /// The grid step in output pixels for a `w` x `h` frame: about 256 cells along the longer side,
@@ -203,24 +169,6 @@ mod tests {
         // In the band, a single path's weight is below one and not renormalised.
         let (dx, _) = displacement(&[a], 113.75, 100.0);
         assert!((dx - 50.0).abs() < 1e-3, "{dx}");
-    }
-
-    #[test]
-    fn the_vacated_area_is_filled_from_its_ring_once_the_content_left() {
-        // Not moved yet: no fill anywhere, the start area shows itself.
-        let still = MovingDisk::new((50.0, 50.0), (50.0, 50.0), 10.0);
-        assert_eq!(displacement(&[still], 55.0, 50.0), (0.0, 0.0));
-        // Moved far away: a point inside the old disk samples the ring at 1.25 radii.
-        let gone = MovingDisk::new((50.0, 50.0), (150.0, 50.0), 10.0);
-        let (dx, dy) = displacement(&[gone], 55.0, 50.0);
-        let src = (55.0 - dx, 50.0 - dy);
-        assert!(
-            (src.0 - 62.5).abs() < 1e-3 && src.1.abs() - 50.0 < 1e-3,
-            "{src:?}"
-        );
-        // At and beyond the ring nothing changes: continuous with the background.
-        assert_eq!(displacement(&[gone], 62.5, 50.0), (0.0, 0.0));
-        assert_eq!(displacement(&[gone], 70.0, 50.0), (0.0, 0.0));
     }
 
     #[test]

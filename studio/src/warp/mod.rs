@@ -1,20 +1,31 @@
 //! The warp engine: paths + brushes + camera move -> dense motion field -> frames.
 //!
-//! A [`Warper`] is built once per picture and motion (cheap: it packs the source and
-//! rasterises the static brushes) and then renders any shot time `t` in 0..=1 on the CPU.
+//! A [`Warper`] is built once per picture and motion (cheap: it packs the source, rasterises
+//! the static brushes and fills in the paths' start areas on the plate) and then renders any
+//! shot time `t` in 0..=1 on the CPU.
 //! Each output pixel `q` is mapped backwards:
 //!
 //! 1. camera: `q' = camera_inverse(q, t)`, the scene point the camera shows at `q`
 //!    ([`camera`] documents the moves and their directions);
 //! 2. objects: `src = q' - d(q', t) * (1 - static_mask(q'))`, the object displacement of the
 //!    motion paths ([`field`]) damped to zero on static brushes ([`mask`]);
-//! 3. sampling: bilinear at `src` in 8-bit fixed point, clamped to the picture's edge.
+//! 3. sampling: bilinear at `src` in 8-bit fixed point, clamped to the picture's edge, from the
+//!    source where `q'` lies inside a carried disk (the moving content itself) and from the
+//!    background plate everywhere else ([`plate`]).
+//!
+//! The plate is the source with every path's start area filled in from its surroundings,
+//! computed once in [`Warper::new`]. It differs from the source only around the start points,
+//! and it is what keeps the moved content from showing twice: neither the area it vacated nor
+//! the fall-off band around the moving disk (whose `src` sweeps across the start) can show it.
+//! Each start area's fill fades in over the first quarter radius its content travels.
 //!
 //! The displacement is evaluated on a coarse grid of output pixels ([`field::grid_spacing`]:
 //! 4 px at 540x960, 8 px at 1080x1920) and interpolated bilinearly; the camera map and the
-//! static mask are exact per pixel. Rows run in parallel (rayon), in runs of 64 pixels. When
-//! nothing moves at `t` the frame is a copy of the source, and under a static camera every run
-//! of pixels without object motion is copied, so `t = 0` reproduces the source bit for bit.
+//! static mask are exact per pixel, and so is the choice between source and plate, which only
+//! runs of pixels whose samples can reach a filled start area make. Rows run in parallel
+//! (rayon), in runs of 64 pixels. When nothing moves at `t` the frame is a copy of the source,
+//! and under a static camera every run of pixels without object motion and away from the
+//! filled start areas is copied, so `t = 0` reproduces the source bit for bit.
 //!
 //! The curve and timing of a path are in [`curve`] ([`path_curve`], [`path_position`]).
 
@@ -22,6 +33,7 @@ pub mod camera;
 pub mod curve;
 pub mod field;
 pub mod mask;
+pub mod plate;
 mod rows;
 mod sample;
 
@@ -36,6 +48,7 @@ use crate::motion::{Camera, Motion};
 use camera::CameraXform;
 use curve::ArcTable;
 use field::{FieldGrid, MovingDisk};
+use plate::{Plate, PlateFrame};
 use rows::{Chunk, RowContext, Scratch, CHUNK};
 use sample::PackedSource;
 
@@ -57,6 +70,8 @@ struct Track {
     /// Start position in pixel-index coordinates.
     start: (f32, f32),
     radius_px: f32,
+    /// Whether the path ever leaves its start (and so has a filled start area on the plate).
+    travels: bool,
 }
 
 /// Renders the frames of one shot: a source picture moved by its motion paths, held by its
@@ -65,6 +80,8 @@ struct Track {
 pub struct Warper {
     source: RgbImage,
     packed: PackedSource,
+    /// The source with the start areas of travelling paths filled in; `None` without any.
+    plate: Option<Plate>,
     tracks: Vec<Track>,
     /// Static-brush mask in scene space; `None` without brushes.
     mask: Option<mask::StaticMask>,
@@ -77,6 +94,8 @@ struct Frame {
     camera: CameraXform,
     /// `None` when no path has moved (the object displacement is zero everywhere).
     grid: Option<FieldGrid>,
+    /// `None` when no start area's fill shows.
+    plate: Option<PlateFrame>,
 }
 
 impl Warper {
@@ -85,19 +104,32 @@ impl Warper {
         let (w, h) = source.dimensions();
         let (wf, hf) = (w as f32, h as f32);
         let to_px = |p: crate::motion::Point| (p.x * wf - 0.5, p.y * hf - 0.5);
-        let tracks = motion
+        let tracks: Vec<Track> = motion
             .paths
             .iter()
             .filter(|p| p.points.len() >= 2 && p.radius.is_finite() && p.radius > 0.0)
-            .map(|p| Track {
-                arc: ArcTable::new(&p.points),
-                start: to_px(p.points[0]),
-                radius_px: p.radius * wf,
+            .map(|p| {
+                let arc = ArcTable::new(&p.points);
+                Track {
+                    travels: arc.length() > 0.0,
+                    arc,
+                    start: to_px(p.points[0]),
+                    radius_px: p.radius * wf,
+                }
             })
             .collect();
         let mask = mask::static_mask(&motion.statics, w, h);
+        let packed = PackedSource::new(&source);
+        let areas: Vec<_> = tracks
+            .iter()
+            .filter(|tr| tr.travels)
+            .map(|tr| (tr.start, tr.radius_px))
+            .collect();
+        let plate = (!areas.is_empty() && w > 0 && h > 0)
+            .then(|| Plate::build(&packed, &areas, mask.as_ref()));
         Warper {
-            packed: PackedSource::new(&source),
+            packed,
+            plate,
             source,
             tracks,
             mask,
@@ -142,6 +174,10 @@ impl Warper {
                         Chunk::Copy => out
                             .copy_from_slice(&src[y * stride + x0 * 3..y * stride + (x0 + n) * 3]),
                         Chunk::Mapped => rows::sample_chunk(&self.packed, scratch, n, out),
+                        Chunk::Plated => {
+                            let plate = self.plate.as_ref().expect("plated chunks have a plate");
+                            rows::sample_plated(&self.packed, plate, scratch, n, out)
+                        }
                     }
                 }
             });
@@ -158,18 +194,39 @@ impl Warper {
         let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
         let camera = camera::camera_at(&self.camera, w, h, t);
         let (wf, hf) = (w as f32, h as f32);
+        let now: Vec<(f32, f32)> = self
+            .tracks
+            .iter()
+            .map(|tr| {
+                let p = tr.arc.position(t);
+                (p.x * wf - 0.5, p.y * hf - 0.5)
+            })
+            .collect();
         let disks: Vec<MovingDisk> = self
             .tracks
             .iter()
-            .filter_map(|tr| {
-                let p = tr.arc.position(t);
-                let now = (p.x * wf - 0.5, p.y * hf - 0.5);
-                let disk = MovingDisk::new(tr.start, now, tr.radius_px);
-                (disk.ox != 0.0 || disk.oy != 0.0).then_some(disk)
-            })
+            .zip(&now)
+            .map(|(tr, &now)| MovingDisk::new(tr.start, now, tr.radius_px))
+            .filter(|disk| disk.ox != 0.0 || disk.oy != 0.0)
             .collect();
         let grid = (!disks.is_empty()).then(|| FieldGrid::build(&disks, &camera, w, h, self.step));
-        Frame { camera, grid }
+        let plate = PlateFrame::new(
+            self.tracks
+                .iter()
+                .zip(&now)
+                .filter(|(tr, _)| tr.travels)
+                .map(|(tr, &now)| (tr.start, now, tr.radius_px)),
+        )
+        .and_then(|mut plate| {
+            // A fill only shows once some content has moved, so there is a grid.
+            plate.index(grid.as_ref()?, &camera, self.mask.as_ref(), w as usize);
+            Some(plate)
+        });
+        Frame {
+            camera,
+            grid,
+            plate,
+        }
     }
 
     fn row_context<'a>(&'a self, frame: &'a Frame) -> RowContext<'a> {
@@ -177,14 +234,25 @@ impl Warper {
             camera: &frame.camera,
             grid: frame.grid.as_ref(),
             mask: self.mask.as_ref(),
+            plate: self.plate.as_ref().zip(frame.plate.as_ref()),
         }
     }
 
     /// The source position every output pixel samples at time `t`, row-major.
     #[cfg(test)]
     pub(crate) fn source_map(&self, t: f32) -> Vec<(f32, f32)> {
+        self.sample_map(t)
+            .into_iter()
+            .map(|(x, y, _)| (x, y))
+            .collect()
+    }
+
+    /// The source position every output pixel samples at time `t` and how much of the plate it
+    /// shows there (in 256ths), row-major.
+    #[cfg(test)]
+    pub(crate) fn sample_map(&self, t: f32) -> Vec<(f32, f32, u32)> {
         let (w, h) = (self.width() as usize, self.height() as usize);
-        let mut map = vec![(0.0, 0.0); w * h];
+        let mut map = vec![(0.0, 0.0, 0); w * h];
         let frame = self.frame(t);
         let ctx = self.row_context(&frame);
         let mut scratch = Scratch::new();
@@ -195,11 +263,15 @@ impl Warper {
                     Chunk::Copy => out
                         .iter_mut()
                         .enumerate()
-                        .for_each(|(k, p)| *p = ((x0 + k) as f32, y as f32)),
+                        .for_each(|(k, p)| *p = ((x0 + k) as f32, y as f32, 0)),
                     Chunk::Mapped => out
                         .iter_mut()
                         .enumerate()
-                        .for_each(|(k, p)| *p = (scratch.sx[k], scratch.sy[k])),
+                        .for_each(|(k, p)| *p = (scratch.sx[k], scratch.sy[k], 0)),
+                    Chunk::Plated => out
+                        .iter_mut()
+                        .enumerate()
+                        .for_each(|(k, p)| *p = (scratch.sx[k], scratch.sy[k], scratch.plate[k])),
                 }
             }
         }

@@ -3,21 +3,28 @@
 //! A row is processed in chunks of [`CHUNK`] pixels. Each stage is a simple loop over small
 //! arrays (camera map, interpolated displacement, static mask, fixed-point conversion) that the
 //! compiler vectorises, followed by one scalar loop that gathers and blends the source pixels.
+//! Only chunks whose samples can reach a filled start area of the plate ([`super::plate`])
+//! work out, per pixel, how much of the plate they show, and gather from both pictures.
 
 use super::camera::CameraXform;
 use super::field::FieldGrid;
 use super::mask::StaticMask;
-use super::sample::{store, PackedSource};
+use super::plate::{area_bit, Plate, PlateFrame};
+use super::sample::{lerp, store, PackedSource};
 
 /// Pixels per chunk; a multiple of every grid step (2..=16).
 pub(crate) const CHUNK: usize = 64;
 
 /// What a chunk of output pixels shows.
 pub(crate) enum Chunk {
-    /// The same pixels of the source, unchanged (identity camera and no object motion).
+    /// The same pixels of the source, unchanged (identity camera, no object motion and no
+    /// filled start area of the plate within reach).
     Copy,
     /// The source positions in `sx`, `sy` (only the first `n` are meaningful).
     Mapped,
+    /// Source positions as for `Mapped`, and in `plate` how much of the plate each pixel
+    /// shows, in 256ths.
+    Plated,
 }
 
 /// Everything the rows of one frame share.
@@ -25,6 +32,8 @@ pub(crate) struct RowContext<'a> {
     pub camera: &'a CameraXform,
     pub grid: Option<&'a FieldGrid>,
     pub mask: Option<&'a StaticMask>,
+    /// The plate and its state at this time; `None` when no fill shows.
+    pub plate: Option<(&'a Plate, &'a PlateFrame)>,
 }
 
 /// Scratch space of one chunk.
@@ -35,6 +44,11 @@ pub(crate) struct Scratch {
     dy: [f32; CHUNK],
     fx: [u32; CHUNK],
     fy: [u32; CHUNK],
+    weight: [f32; CHUNK],
+    /// How much of the plate each pixel shows, in 256ths (for [`Chunk::Plated`]).
+    pub plate: [u32; CHUNK],
+    /// Which start area's window of the plate each pixel reads.
+    pub area: [u32; CHUNK],
 }
 
 impl Scratch {
@@ -46,6 +60,9 @@ impl Scratch {
             dy: [0.0; CHUNK],
             fx: [0; CHUNK],
             fy: [0; CHUNK],
+            weight: [0.0; CHUNK],
+            plate: [0; CHUNK],
+            area: [0; CHUNK],
         }
     }
 }
@@ -93,29 +110,35 @@ fn interpolate<const G: usize>(
     any
 }
 
-/// Computes where output pixels `x0 .. x0 + n` of row `y` sample the source; `x0` is a
-/// multiple of [`CHUNK`] (so chunks start on grid columns) and `n <= CHUNK`.
+/// Computes where output pixels `x0 .. x0 + n` of row `y` sample the source and, near the
+/// filled start areas, how much of the plate they show; `x0` is a multiple of [`CHUNK`] (so
+/// chunks start on grid columns) and `n <= CHUNK`.
 pub(crate) fn map_chunk(ctx: &RowContext, y: usize, x0: usize, n: usize, s: &mut Scratch) -> Chunk {
     debug_assert!(n <= CHUNK);
-    let moving = match ctx.grid {
-        None => false,
+    let (moving, band) = match ctx.grid {
+        None => (false, 0),
         Some(grid) => {
             let g = grid.step;
             let j = (y / g).min(grid.ny - 2);
             let fy = (y - j * g) as f32 / g as f32;
             let r0 = &grid.d[j * grid.nx..(j + 1) * grid.nx];
             let r1 = &grid.d[(j + 1) * grid.nx..(j + 2) * grid.nx];
-            match g {
+            let moving = match g {
                 2 => interpolate::<2>(r0, r1, fy, x0, &mut s.dx, &mut s.dy),
                 4 => interpolate::<4>(r0, r1, fy, x0, &mut s.dx, &mut s.dy),
                 8 => interpolate::<8>(r0, r1, fy, x0, &mut s.dx, &mut s.dy),
                 16 => interpolate::<16>(r0, r1, fy, x0, &mut s.dx, &mut s.dy),
                 _ => unreachable!("grid steps are powers of two from 2 to 16"),
-            }
+            };
+            (moving, j)
         }
     };
+    // The start areas of the plate this chunk's samples may reach.
+    let areas = ctx
+        .plate
+        .map_or(0, |(_, p)| p.reach[band * p.chunks + x0 / CHUNK]);
     let cam = ctx.camera;
-    if !moving && cam.is_identity() {
+    if !moving && areas == 0 && cam.is_identity() {
         return Chunk::Copy;
     }
     let (bx, by) = cam.apply(x0 as f32, y as f32);
@@ -125,9 +148,20 @@ pub(crate) fn map_chunk(ctx: &RowContext, y: usize, x0: usize, n: usize, s: &mut
         s.sx[k] = mx * kf + bx;
         s.sy[k] = my * kf + by;
     }
-    if !moving {
-        return Chunk::Mapped;
+    if moving {
+        displace(ctx, n, s);
     }
+    match ctx.plate {
+        Some((_, plate)) if areas != 0 && plate_weights(plate, areas, (bx, by), (mx, my), n, s) => {
+            Chunk::Plated
+        }
+        _ => Chunk::Mapped,
+    }
+}
+
+/// Subtracts the interpolated displacement, damped by the static mask, from the scene points
+/// in `sx`, `sy`.
+fn displace(ctx: &RowContext, n: usize, s: &mut Scratch) {
     // The mask is read at the scene point (nearest pixel): static content stays where it
     // was, so it is held wherever the camera shows it. Chunks away from any brush skip it.
     let last = n.max(1) - 1;
@@ -146,7 +180,66 @@ pub(crate) fn map_chunk(ctx: &RowContext, y: usize, x0: usize, n: usize, s: &mut
             }
         }
     }
-    Chunk::Mapped
+}
+
+/// Fills `s.plate` for a chunk whose scene points are `b + m * k`, whose source positions are
+/// in `sx`, `sy` and which may reach the start areas `areas` (bits); returns whether any
+/// pixel shows some of the plate.
+fn plate_weights(
+    plate: &PlateFrame,
+    areas: u32,
+    (bx, by): (f32, f32),
+    (mx, my): (f32, f32),
+    n: usize,
+    s: &mut Scratch,
+) -> bool {
+    // In the reach of a start area whose fill shows (at its gain, if it is still fading in);
+    // the last such area's window holds the plate there.
+    s.weight.fill(0.0);
+    for (i, v) in plate.areas.iter().enumerate() {
+        if areas & area_bit(i) == 0 || v.gain <= 0.0 {
+            continue;
+        }
+        for k in 0..CHUNK {
+            let (dx, dy) = (s.sx[k] - v.sx, s.sy[k] - v.sy);
+            let hit = dx * dx + dy * dy < v.reach2;
+            s.weight[k] = if hit { 1.0 } else { s.weight[k] };
+            s.area[k] = if hit { i as u32 } else { s.area[k] };
+        }
+    }
+    if s.weight[..n].iter().all(|&c| c == 0.0) {
+        return false;
+    }
+    if plate.fading {
+        for v in plate.areas.iter().filter(|v| v.gain < 1.0) {
+            for k in 0..CHUNK {
+                let (dx, dy) = (s.sx[k] - v.sx, s.sy[k] - v.sy);
+                if dx * dx + dy * dy < v.reach2 {
+                    s.weight[k] *= v.gain;
+                }
+            }
+        }
+    }
+    // Not inside a carried disk (with a one-pixel anti-aliased edge): there the content shows,
+    // from the source. Only disks near the chunk's scene points count.
+    let (ex, ey) = (bx + mx * (CHUNK - 1) as f32, by + my * (CHUNK - 1) as f32);
+    let (x0, x1, y0, y1) = (bx.min(ex), bx.max(ex), by.min(ey), by.max(ey));
+    for d in &plate.carried {
+        let b = d.bounds;
+        if x1 < b[0] || x0 > b[2] || y1 < b[1] || y0 > b[3] {
+            continue;
+        }
+        for k in 0..CHUNK {
+            let kf = k as f32;
+            let (dx, dy) = (mx * kf + bx - d.cx, my * kf + by - d.cy);
+            let e = (d.r2 - (dx * dx + dy * dy)) * d.inv_2r + 0.5;
+            s.weight[k] *= 1.0 - e.clamp(0.0, 1.0);
+        }
+    }
+    for k in 0..CHUNK {
+        s.plate[k] = round_small(s.weight[k] * 256.0);
+    }
+    true
 }
 
 /// `round(v)` for `v` in `0 .. 2^22`: adding 1.5 * 2^23 leaves the rounded integer in the low
@@ -161,8 +254,8 @@ fn round_small(v: f32) -> u32 {
 pub(crate) const MAX_SIDE: usize = 16_383;
 const _: () = assert!(MAX_SIDE * 256 < 1 << 22);
 
-/// Samples the mapped chunk into `out` (3 bytes per pixel, `n` pixels).
-pub(crate) fn sample_chunk(src: &PackedSource, s: &mut Scratch, n: usize, out: &mut [u8]) {
+/// Converts the chunk's positions to 1/256 px fixed point, clamped to the picture.
+fn fixed_positions(src: &PackedSource, s: &mut Scratch) {
     let (wmax, hmax) = src.max_position();
     let (wmax, hmax) = (wmax * 256.0, hmax * 256.0);
     // max/min rather than clamp: NaN goes to 0 instead of panicking.
@@ -177,12 +270,46 @@ pub(crate) fn sample_chunk(src: &PackedSource, s: &mut Scratch, n: usize, out: &
             s.fy[k] = ((s.sy[k] * 256.0).max(0.0).min(hmax) + 0.5) as u32;
         }
     }
+}
+
+/// Samples the mapped chunk into `out` (3 bytes per pixel, `n` pixels).
+pub(crate) fn sample_chunk(src: &PackedSource, s: &mut Scratch, n: usize, out: &mut [u8]) {
+    fixed_positions(src, s);
     for ((px, &fx), &fy) in out[..n * 3]
         .chunks_exact_mut(3)
         .zip(&s.fx[..n])
         .zip(&s.fy[..n])
     {
         store(px, src.sample_fixed(fx, fy));
+    }
+}
+
+/// Samples a plated chunk into `out`: the source, the plate or a blend of both.
+pub(crate) fn sample_plated(
+    src: &PackedSource,
+    plate: &Plate,
+    s: &mut Scratch,
+    n: usize,
+    out: &mut [u8],
+) {
+    fixed_positions(src, s);
+    for ((((px, &fx), &fy), &a), &area) in out[..n * 3]
+        .chunks_exact_mut(3)
+        .zip(&s.fx[..n])
+        .zip(&s.fy[..n])
+        .zip(&s.plate[..n])
+        .zip(&s.area[..n])
+    {
+        let v = match a {
+            0 => src.sample_fixed(fx, fy),
+            256 => plate.sample_fixed(area as usize, fx, fy),
+            a => lerp(
+                src.sample_fixed(fx, fy),
+                plate.sample_fixed(area as usize, fx, fy),
+                a as u64,
+            ),
+        };
+        store(px, v);
     }
 }
 

@@ -23,7 +23,7 @@ pub(crate) struct PackedSource {
 }
 
 #[inline(always)]
-fn lerp(a: u64, b: u64, f: u64) -> u64 {
+pub(crate) fn lerp(a: u64, b: u64, f: u64) -> u64 {
     // Each lane: a * (256 - f) + b * f <= 255 * 256, so lanes never carry into each other.
     ((a * (256 - f) + b * f + ROUND) >> 8) & LANES
 }
@@ -38,7 +38,7 @@ impl PackedSource {
                 .zip(img.as_raw().par_chunks(w * 3))
                 .for_each(|(dst, src)| {
                     for (d, s) in dst.iter_mut().zip(src.chunks_exact(3)) {
-                        *d = s[0] as u64 | (s[1] as u64) << 16 | (s[2] as u64) << 32;
+                        *d = pack([s[0], s[1], s[2]]);
                     }
                 });
         }
@@ -64,8 +64,31 @@ impl PackedSource {
         (self.wmax, self.hmax)
     }
 
+    /// Pixel `(x, y)`, lane-packed; it must lie in the picture.
+    pub(crate) fn pixel(&self, x: usize, y: usize) -> u64 {
+        debug_assert!(x < self.w && y < self.h);
+        self.px[y * self.w + x]
+    }
+
+    /// Row `y` of the picture, lane-packed.
+    pub(crate) fn row(&self, y: usize) -> &[u64] {
+        &self.px[y * self.w..(y + 1) * self.w]
+    }
+
+    /// A `w` x `h` picture from its lane-packed pixels, row-major.
+    pub(crate) fn from_pixels(w: usize, h: usize, mut px: Vec<u64>) -> PackedSource {
+        assert_eq!(px.len(), w * h);
+        px.resize(w * h + w + 2, 0);
+        PackedSource {
+            w,
+            h,
+            wmax: w.saturating_sub(1) as f32,
+            hmax: h.saturating_sub(1) as f32,
+            px,
+        }
+    }
+
     /// The bilinear sample at pixel-index position `(x, y)`, lane-packed.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn sample(&self, x: f32, y: f32) -> u64 {
         // max/min (not clamp) so NaN lands on 0 rather than panicking.
         let fx = (x.max(0.0).min(self.wmax) * 256.0 + 0.5) as u32;
@@ -93,6 +116,12 @@ impl PackedSource {
         };
         lerp(lerp(p00, p01, ax), lerp(p10, p11, ax), ay)
     }
+}
+
+/// A pixel's 3 bytes, lane-packed.
+#[inline(always)]
+pub(crate) fn pack(rgb: [u8; 3]) -> u64 {
+    rgb[0] as u64 | (rgb[1] as u64) << 16 | (rgb[2] as u64) << 32
 }
 
 /// Writes a lane-packed pixel as 3 bytes.

@@ -198,31 +198,13 @@ fn the_first_frame_is_the_source_with_a_static_camera() {
 
 /// Largest difference of the displacement `map - identity` between horizontal or vertical
 /// neighbours, and the largest displacement.
-/// Whether output pixel `(x, y)` shows the area a path's content vacated (by time `t`): the
-/// fill there is a radial projection, deliberately not continuous at the start point, so
-/// the continuity and accuracy checks of the moving field leave it out (with a grid cell of
-/// margin for the interpolation).
-fn vacated(warper: &Warper, t: f32) -> impl Fn(usize, usize) -> bool + '_ {
-    let camera = warper.frame(t).camera;
-    move |x, y| {
-        let (sx, sy) = camera.apply(x as f32, y as f32);
-        warper.tracks.iter().any(|tr| {
-            let reach = tr.radius_px * field::FILL_RADIUS + 16.0;
-            (sx - tr.start.0).hypot(sy - tr.start.1) < reach
-        })
-    }
-}
-
-fn field_steps(map: &[(f32, f32)], w: usize, skip: impl Fn(usize, usize) -> bool) -> (f32, f32) {
+fn field_steps(map: &[(f32, f32)], w: usize) -> (f32, f32) {
     let d = |i: usize| {
         let (x, y) = ((i % w) as f32, (i / w) as f32);
         (map[i].0 - x, map[i].1 - y)
     };
     let (mut step, mut most) = (0.0f32, 0.0f32);
     for i in 0..map.len() {
-        if skip(i % w, i / w) {
-            continue;
-        }
         let a = d(i);
         most = most.max(a.0.hypot(a.1));
         for j in [i + 1, i + w] {
@@ -248,7 +230,7 @@ fn the_field_is_continuous() {
     let radius = path.radius * W as f32;
     for t in [0.5, 1.0] {
         let travelled = px(path_position(&path.points, t)).0 - px(path.points[0]).0;
-        let (step, most) = field_steps(&warper.source_map(t), W as usize, vacated(&warper, t));
+        let (step, most) = field_steps(&warper.source_map(t), W as usize);
         // smoothstep's steepest slope is 1.5 per band width: the field can change by at most
         // |offset| * 1.5 / (0.75 R) between neighbours. A tear would jump by the whole offset.
         let bound = travelled * 1.5 / (field::FALLOFF_BAND * radius);
@@ -272,7 +254,7 @@ fn the_field_is_continuous() {
         camera: camera(CameraKind::RollLeft, 0.2),
     };
     let warper = Warper::new(textured(W, H, (0.0, 0.0)), &motion);
-    let (step, _) = field_steps(&warper.source_map(1.0), W as usize, vacated(&warper, 1.0));
+    let (step, _) = field_steps(&warper.source_map(1.0), W as usize);
     let camera_step = 2.0; // the camera alone moves neighbours apart by under 1 px (scale >= 1)
     let band = field::FALLOFF_BAND * 0.08 * W as f32;
     let edge = mask::STATIC_EDGE_FRACTION * 0.05 * W as f32;
@@ -432,6 +414,10 @@ fn degenerate_motion_does_not_panic() {
             path_through(&[(0.5, 0.5)], 0.1),
             path_through(&[(0.1, 0.1), (0.1, 0.1)], 0.1),
             path_through(&[(0.1, 0.1), (0.9, 0.9)], 0.0),
+            // Unvalidated: a huge disk, and a path from far outside the picture.
+            path_through(&[(0.3, 0.3), (0.6, 0.6)], 1e6),
+            path_through(&[(-3.0, 7.0), (0.5, 0.5)], 0.2),
+            path_through(&[(f32::NAN, 0.5), (0.5, 0.5)], 0.2),
         ],
         statics: vec![StaticBrush {
             points: vec![],
@@ -518,12 +504,8 @@ fn the_coarse_field_stays_close_to_the_exact_one() {
         let static_mask = mask::static_mask(&motion.statics, W, H);
         for t in [0.3, 1.0] {
             let map = warper.source_map(t);
-            let skip = vacated(&warper, t);
             let (mut worst, mut total) = (0.0f32, 0.0f64);
             for (i, &(sx, sy)) in map.iter().enumerate() {
-                if skip(i % W as usize, i / W as usize) {
-                    continue;
-                }
                 let (x, y) = ((i % W as usize) as f32, (i / W as usize) as f32);
                 let e = exact_source(&warper, &motion, static_mask.as_ref(), t, x, y);
                 let err = (sx - e.0).hypot(sy - e.1);
@@ -553,11 +535,26 @@ fn rendered_pixels_sample_the_source_map() {
     };
     let warper = Warper::new(source.clone(), &motion);
     let packed = sample::PackedSource::new(&source);
-    for t in [0.0, 0.6] {
+    let plate = warper.plate.as_ref().unwrap();
+    let plate_at = |x: f32, y: f32| plate.sample(&packed, x, y);
+    for t in [0.0, 0.03, 0.6] {
         let frame = warper.render(t);
-        for (i, &(sx, sy)) in warper.source_map(t).iter().enumerate() {
+        let map = warper.sample_map(t);
+        // Some of it from the plate, some blended (the disks' edges), most from the source.
+        let count = |f: fn(u32) -> bool| map.iter().filter(|m| f(m.2)).count();
+        let (plated, blended) = (count(|a| a == 256), count(|a| a > 0 && a < 256));
+        if t > 0.5 {
+            assert!(plated > 100 && blended > 10, "t = {t}: {plated} {blended}");
+        } else if t > 0.0 {
+            // Early on, the fills are still fading in.
+            assert!(plated == 0 && blended > 100, "t = {t}: {plated} {blended}");
+        } else {
+            assert_eq!(plated + blended, 0);
+        }
+        for (i, &(sx, sy, a)) in map.iter().enumerate() {
             let mut want = [0u8; 3];
-            sample::store(&mut want, packed.sample(sx, sy));
+            let v = sample::lerp(packed.sample(sx, sy), plate_at(sx, sy), a as u64);
+            sample::store(&mut want, v);
             let got = frame.get_pixel(i as u32 % W, i as u32 / W).0;
             // The renderer rounds positions to 1/256 px the same way, up to one level.
             assert!(
@@ -566,4 +563,171 @@ fn rendered_pixels_sample_the_source_map() {
             );
         }
     }
+}
+
+/// A smooth background (R well below G everywhere) with a red disk of radius 12 around
+/// `red` and a green one around `green`.
+fn red_on_gradient(red: (f32, f32), green: (f32, f32)) -> RgbImage {
+    RgbImage::from_fn(W, H, |x, y| {
+        let d = |c: (f32, f32)| (x as f32 - c.0).hypot(y as f32 - c.1);
+        if d(red) <= 12.0 {
+            Rgb([230, 30, 30])
+        } else if d(green) <= 12.0 {
+            Rgb([30, 220, 60])
+        } else {
+            Rgb([40 + (x / 8) as u8, 100 + (y / 4) as u8, 160])
+        }
+    })
+}
+
+fn is_red(p: &Rgb<u8>) -> bool {
+    p[0] as i32 - p[1] as i32 > 60
+}
+
+#[test]
+fn the_moved_content_shows_only_where_it_is_now() {
+    let path = path_through(&[(0.2, 0.5), (0.8, 0.5)], 0.05);
+    let (start, still) = (px(path.points[0]), (0.5 * W as f32, 0.2 * H as f32));
+    let source = red_on_gradient(start, still);
+    let motion = Motion {
+        // A path that never leaves its start: its content stays, nothing is filled in there.
+        paths: vec![path.clone(), path_through(&[(0.5, 0.2), (0.5, 0.2)], 0.05)],
+        ..Default::default()
+    };
+    let warper = Warper::new(source.clone(), &motion);
+    let red0 = source.pixels().filter(|p| is_red(p)).count();
+    for t in [0.02, 0.1, 0.25, 0.5, 0.75, 1.0] {
+        let frame = warper.render(t);
+        let now = px(path_position(&path.points, t));
+        let (mut near, mut stray) = (0, 0);
+        for (x, y, _) in frame.enumerate_pixels().filter(|(_, _, p)| is_red(p)) {
+            if (x as f32 - now.0).hypot(y as f32 - now.1) <= 13.5 {
+                near += 1;
+            } else {
+                stray += 1;
+            }
+        }
+        // No ghost at the start, no streak in the fall-off band: all of it, and only there.
+        assert_eq!(stray, 0, "t = {t}: {stray} red pixels away from the patch");
+        assert!(
+            (near as f32 / red0 as f32 - 1.0).abs() < 0.03,
+            "t = {t}: {near} of {red0}"
+        );
+        for (x, y, p) in frame.enumerate_pixels() {
+            if (x as f32 - still.0).hypot(y as f32 - still.1) < 30.0 {
+                assert_eq!(
+                    p,
+                    source.get_pixel(x, y),
+                    "t = {t}: ({x}, {y}) near the still path"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_vacated_area_is_filled_smoothly_from_its_surroundings() {
+    let path = path_through(&[(0.2, 0.5), (0.8, 0.5)], 0.05);
+    let start = px(path.points[0]);
+    let source = red_on_gradient(start, (-100.0, -100.0));
+    let motion = Motion {
+        paths: vec![path.clone()],
+        ..Default::default()
+    };
+    let warper = Warper::new(source.clone(), &motion);
+    let radius = path.radius * W as f32;
+    let frame = warper.render(1.0);
+    let (mut worst_step, mut worst_off) = (0u8, 0u8);
+    for y in 0..H {
+        for x in 0..W - 1 {
+            let r = (x as f32 - start.0).hypot(y as f32 - start.1);
+            if r > 2.5 * radius {
+                continue;
+            }
+            let (p, q) = (frame.get_pixel(x, y), frame.get_pixel(x + 1, y));
+            let below = frame.get_pixel(x, (y + 1).min(H - 1));
+            assert!(!is_red(p), "({x}, {y}) is red: {p:?}");
+            for c in 0..3 {
+                worst_step = worst_step
+                    .max(p[c].abs_diff(q[c]))
+                    .max(p[c].abs_diff(below[c]));
+            }
+            if r >= plate::plate_reach(radius) + 1.0 {
+                // Beyond the filled area: the source itself.
+                assert_eq!(p, source.get_pixel(x, y), "({x}, {y})");
+            } else {
+                // Inside: close to the gradient it replaces (the fill follows linear ramps).
+                let want = [40.0 + (x / 8) as f32, 100.0 + (y / 4) as f32, 160.0];
+                for c in 0..3 {
+                    worst_off = worst_off.max((p[c] as f32 - want[c]).abs() as u8);
+                }
+            }
+        }
+    }
+    // The background's own steps are 1 level; the fill adds no edges (the stopgap's radial
+    // projection jumped across the whole ring at the start point).
+    assert!(worst_step <= 2, "neighbours differ by {worst_step} levels");
+    assert!(worst_off <= 3, "fill {worst_off} levels off the gradient");
+}
+
+#[test]
+fn static_brushes_keep_their_pixels_even_on_a_start_area() {
+    let path = path_through(&[(0.2, 0.5), (0.8, 0.5)], 0.05);
+    let start = px(path.points[0]);
+    let source = red_on_gradient(start, (-100.0, -100.0));
+    // Over the lower half of the red disk and its start area, and across the path further on.
+    let brush = StaticBrush {
+        points: vec![Point::new(0.2, 0.54), Point::new(0.5, 0.54)],
+        radius: 0.02,
+    };
+    let motion = Motion {
+        paths: vec![path],
+        statics: vec![brush],
+        ..Default::default()
+    };
+    let warper = Warper::new(source.clone(), &motion);
+    let mask = warper.mask.clone().unwrap();
+    let held: Vec<(u32, u32)> = (0..H)
+        .flat_map(|y| (0..W).map(move |x| (x, y)))
+        .filter(|&(x, y)| mask.at(x as f32, y as f32) == 255)
+        .collect();
+    assert!(held.len() > 1000);
+    let mut red_held = 0;
+    for t in [0.0, 0.05, 0.3, 0.6, 1.0] {
+        let frame = warper.render(t);
+        for &(x, y) in &held {
+            assert_eq!(
+                frame.get_pixel(x, y),
+                source.get_pixel(x, y),
+                "t = {t}: ({x}, {y})"
+            );
+            red_held += (t == 1.0 && is_red(frame.get_pixel(x, y))) as u32;
+        }
+    }
+    // The part of the disk under the brush stayed, as painted.
+    assert!(red_held > 20, "{red_held}");
+}
+
+#[test]
+fn content_that_comes_home_shows_the_source_again() {
+    // There and back: the start area's fill fades out as the content returns.
+    let path = path_through(&[(0.2, 0.5), (0.5, 0.3), (0.2, 0.5)], 0.05);
+    let source = red_on_gradient(px(path.points[0]), (-100.0, -100.0));
+    let motion = Motion {
+        paths: vec![path],
+        ..Default::default()
+    };
+    let warper = Warper::new(source.clone(), &motion);
+    assert_eq!(warper.render(1.0), source);
+    assert_eq!(warper.render(0.0), source);
+    assert_ne!(warper.render(0.5), source);
+    // The fill fades out as it comes back, rather than popping off at the last frame.
+    let most = |t: f32| warper.sample_map(t).iter().map(|m| m.2).max().unwrap();
+    assert_eq!(most(0.5), 256);
+    assert!(
+        most(0.99) < 256 && most(0.998) < 16,
+        "{} {}",
+        most(0.99),
+        most(0.998)
+    );
 }
