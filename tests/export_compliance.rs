@@ -26,19 +26,6 @@ fn run(tool: &str, args: &[&str], file: &Path) -> Vec<u8> {
     out.stdout
 }
 
-fn require_ffmpeg() {
-    for tool in ["ffprobe", "ffmpeg"] {
-        let ok = Command::new(tool)
-            .arg("-version")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        assert!(
-            ok,
-            "{tool} is not installed: install ffmpeg (Debian/Ubuntu: `apt-get install ffmpeg`) to run the export compliance test"
-        );
-    }
-}
-
 /// A smooth, colourful picture that moves every frame: waves sliding sideways and down,
 /// and a diagonal ramp, so every block changes and colours are easy to compare.
 fn synthetic(index: u32, w: u32, h: u32) -> RgbImage {
@@ -361,7 +348,8 @@ fn check_picture(name: &str, file: &Path, (w, h): (u32, u32)) {
 
 #[test]
 fn every_preset_exports_a_compliant_mp4() {
-    require_ffmpeg();
+    e2e::require("ffprobe");
+    e2e::require("ffmpeg");
     let dir = tempfile::tempdir().unwrap();
     for preset in Preset::ALL {
         let name = preset.name();

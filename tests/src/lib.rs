@@ -28,7 +28,8 @@ pub fn motionboard(args: &[&str]) -> Output {
         .expect("run motionboard")
 }
 
-fn require(tool: &str) {
+/// Fails the test, saying what to install, when `tool` (ffmpeg or ffprobe) is missing.
+pub fn require(tool: &str) {
     let found = Command::new(tool)
         .arg("-version")
         .output()
@@ -132,30 +133,4 @@ pub fn colour_centroid(
         }
     }
     (n > 0).then(|| (((sx / n as f64) as f32, (sy / n as f64) as f32), n))
-}
-
-/// The ISO-BMFF boxes at one level of `bytes`: (type, start, end).
-pub fn boxes(bytes: &[u8]) -> Vec<(String, usize, usize)> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    while pos + 8 <= bytes.len() {
-        let size32 =
-            u32::from_be_bytes([bytes[pos], bytes[pos + 1], bytes[pos + 2], bytes[pos + 3]]);
-        let kind = String::from_utf8_lossy(&bytes[pos + 4..pos + 8]).into_owned();
-        let (header, size) = match size32 {
-            0 => (8, bytes.len() - pos),
-            1 if pos + 16 <= bytes.len() => {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(&bytes[pos + 8..pos + 16]);
-                (16, u64::from_be_bytes(b) as usize)
-            }
-            s => (8, s as usize),
-        };
-        if size < header || pos + size > bytes.len() {
-            break;
-        }
-        out.push((kind, pos + header, pos + size));
-        pos += size;
-    }
-    out
 }
