@@ -1,8 +1,13 @@
 //! Motionboard's diffusion engine: the Wan video model family in burn.
 //!
-//! This crate knows nothing of projects or UI. The engine itself (DiT, VAE, umT5, samplers,
-//! weight loading) is tracked as its own issue; until it lands, this crate only names the model
-//! families the studio can refer to, so the workspace layout is in place.
+//! This crate knows nothing of projects or UI. So far it has the flow-matching samplers
+//! ([`scheduler`]), seeded host-side noise ([`noise`]) and the checking tool's plumbing
+//! ([`check`], [`tensor_io`]); the DiT, VAE, umT5 and weight loading come next.
+
+pub mod check;
+pub mod noise;
+pub mod scheduler;
+pub mod tensor_io;
 
 /// The video model families Motionboard targets, in the order they will be implemented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

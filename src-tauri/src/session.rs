@@ -63,3 +63,22 @@ pub fn last_project() -> Option<PathBuf> {
     let text = std::fs::read_to_string(data_dir().ok()?.join(SESSION_FILE)).ok()?;
     serde_json::from_str::<Session>(&text).ok()?.last_project
 }
+
+/// Removes untitled projects that were opened and left without any work in them (no picture,
+/// no autosaved edits), so the data folder does not fill with empty folders, one per start.
+pub fn prune_empty_untitled(keep: &Path) {
+    let Ok(root) = data_dir().map(|d| d.join("Untitled")) else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(&root) else {
+        return;
+    };
+    for dir in entries.flatten().map(|e| e.path()) {
+        let empty_assets = std::fs::read_dir(dir.join(store::ASSETS_DIR))
+            .map(|mut a| a.next().is_none())
+            .unwrap_or(true);
+        if dir != keep && empty_assets && !dir.join(store::AUTOSAVE_FILE).exists() {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+}

@@ -32,6 +32,7 @@ pub fn new_project(state: State<'_, AppState>) -> Result<OpenedProject, String> 
     let dir = session::new_untitled_dir()?;
     // No name: the UI shows "Untitled" in the creator's language until "Save as" names it.
     let project = store::create(&dir, "").map_err(ui_error)?;
+    session::prune_empty_untitled(&dir);
     switch_to(&state, &dir, true);
     Ok(opened(&dir, project, true, false))
 }

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Reference fixtures for Motionboard's flow-matching samplers, made with diffusers.
+
+For each scheduler configuration this script builds the diffusers scheduler, saves its config
+with `save_pretrained` into `models/fixtures/scheduler_<name>/`, and runs whole schedules on a
+small fixed sample with fixed per-step model outputs. Each run is saved as
+`<case>.safetensors` in the tensor names of the checking tool
+(`motionboard-models run --component scheduler`):
+
+  inputs   `sample` (the starting noise), `model_outputs` [S, ...] (the model output used at
+           each of the S steps), `num_inference_steps` (int64, one element); optionally
+           `sigmas` (float32, a custom schedule as passed to `set_timesteps(sigmas=...)`) and
+           `begin_index` (int64, one element: the first step, as `set_begin_index`)
+  outputs  `prev_samples` [S, ...] (the sample after each step), `timesteps` (float32, the
+           scheduler's timesteps) and `schedule_sigmas` (float32, its sigmas, final one included)
+
+Everything is deterministic (fixed seeds), so running it again rewrites the same files.
+Setup (any recent versions; the committed fixtures were made with the versions it prints):
+
+    python3 -m venv .venv && .venv/bin/pip install torch diffusers safetensors numpy
+    .venv/bin/python models/scripts/make_fixtures.py
+"""
+
+import pathlib
+import shutil
+
+import diffusers
+import numpy as np
+import torch
+from diffusers import FlowMatchEulerDiscreteScheduler, UniPCMultistepScheduler
+from safetensors.numpy import save_file
+
+FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
+# [B, C, F, H, W]: a tiny video latent.
+SHAPE = (1, 4, 3, 4, 4)
+FEW_STEP_SIGMAS = [1.0, 0.75, 0.5, 0.25]
+
+# name -> (factory, [(case, num_inference_steps, custom sigmas or None, begin index)])
+SCHEDULERS = {
+    # Wan2.1/2.2's default sampler, exactly as its diffusers scheduler_config.json sets it up.
+    "unipc": (
+        lambda: UniPCMultistepScheduler(
+            prediction_type="flow_prediction",
+            use_flow_sigmas=True,
+            num_train_timesteps=1000,
+            flow_shift=3.0,
+        ),
+        [
+            ("steps10", 10, None, 0),
+            ("steps4", 4, None, 0),
+            ("begin3", 10, None, 3),
+            ("sigmas4", None, FEW_STEP_SIGMAS, 0),
+        ],
+    ),
+    # Third order: the predictor and corrector solve their small linear systems.
+    "unipc_order3": (
+        lambda: UniPCMultistepScheduler(
+            prediction_type="flow_prediction",
+            use_flow_sigmas=True,
+            num_train_timesteps=1000,
+            flow_shift=5.0,
+            solver_order=3,
+        ),
+        [("steps10", 10, None, 0)],
+    ),
+    # The bh1 variant without lower-order final steps, ending at sigma_min instead of zero
+    # (with a zero final sigma both give NaN in diffusers).
+    "unipc_bh1": (
+        lambda: UniPCMultistepScheduler(
+            prediction_type="flow_prediction",
+            use_flow_sigmas=True,
+            num_train_timesteps=1000,
+            flow_shift=3.0,
+            solver_type="bh1",
+            lower_order_final=False,
+            final_sigmas_type="sigma_min",
+        ),
+        [("steps10", 10, None, 0)],
+    ),
+    "euler": (
+        lambda: FlowMatchEulerDiscreteScheduler(num_train_timesteps=1000, shift=3.0),
+        [
+            ("steps10", 10, None, 0),
+            ("begin3", 10, None, 3),
+            ("sigmas4", None, FEW_STEP_SIGMAS, 0),
+        ],
+    ),
+}
+
+
+def model_outputs_for(sample: np.ndarray, steps: int, seed: int) -> np.ndarray:
+    """Per-step model outputs that look like a flow model's: eps - x0 plus a little wobble."""
+    rng = np.random.Generator(np.random.PCG64(seed))
+    x0 = rng.standard_normal(SHAPE).astype(np.float32) * 0.5
+    wobble = rng.standard_normal((steps, *SHAPE)).astype(np.float32) * 0.1
+    return np.ascontiguousarray((sample - x0)[None] + wobble, dtype=np.float32)
+
+
+def run_case(scheduler, steps, sigmas, begin, seed):
+    if sigmas is not None:
+        if isinstance(scheduler, UniPCMultistepScheduler):
+            # UniPC shifts the given sigmas with numpy float64 arithmetic.
+            scheduler.set_timesteps(sigmas=np.array(sigmas, dtype=np.float32).astype(np.float64))
+        else:
+            scheduler.set_timesteps(sigmas=sigmas)
+    else:
+        scheduler.set_timesteps(num_inference_steps=steps)
+    n = len(scheduler.timesteps)
+    scheduler.set_begin_index(begin)
+
+    rng = np.random.Generator(np.random.PCG64(seed))
+    sample = np.ascontiguousarray(rng.standard_normal(SHAPE), dtype=np.float32)
+    model_outputs = model_outputs_for(sample, n - begin, seed + 1)
+
+    x = torch.from_numpy(sample.copy())
+    prev = []
+    for i, t in enumerate(scheduler.timesteps[begin:]):
+        x = scheduler.step(torch.from_numpy(model_outputs[i].copy()), t, x).prev_sample
+        prev.append(x.numpy().copy())
+
+    tensors = {
+        "sample": sample,
+        "model_outputs": model_outputs,
+        "num_inference_steps": np.array([n], dtype=np.int64),
+        "prev_samples": np.ascontiguousarray(np.stack(prev), dtype=np.float32),
+        "timesteps": np.ascontiguousarray(scheduler.timesteps.numpy(), dtype=np.float32),
+        "schedule_sigmas": np.ascontiguousarray(scheduler.sigmas.numpy(), dtype=np.float32),
+    }
+    if sigmas is not None:
+        tensors["sigmas"] = np.array(sigmas, dtype=np.float32)
+    if begin:
+        tensors["begin_index"] = np.array([begin], dtype=np.int64)
+    for name, array in tensors.items():
+        assert array.flags["C_CONTIGUOUS"], name
+        assert np.all(np.isfinite(array)), name
+    return tensors
+
+
+def main():
+    torch.manual_seed(0)
+    print(f"torch {torch.__version__}, diffusers {diffusers.__version__}, numpy {np.__version__}")
+    for index, (name, (factory, cases)) in enumerate(SCHEDULERS.items()):
+        folder = FIXTURES / f"scheduler_{name}"
+        if folder.exists():
+            shutil.rmtree(folder)
+        factory().save_pretrained(folder)
+        for case_index, (case, steps, sigmas, begin) in enumerate(cases):
+            # A fresh scheduler per case, from the saved config, as a user's run would load it.
+            scheduler = type(factory()).from_pretrained(folder)
+            seed = 1000 * index + 10 * case_index
+            tensors = run_case(scheduler, steps, sigmas, begin, seed)
+            path = folder / f"{case}.safetensors"
+            save_file(tensors, str(path), metadata={"diffusers": diffusers.__version__})
+            print(f"{path.relative_to(FIXTURES.parent)}: {len(tensors['timesteps'])} steps, "
+                  f"{path.stat().st_size} bytes")
+
+
+if __name__ == "__main__":
+    main()

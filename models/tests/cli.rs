@@ -1,0 +1,71 @@
+//! The checking tool end to end: `motionboard-models run --component scheduler` on a fixture
+//! writes diffusers' prev_samples.
+
+use std::path::Path;
+use std::process::Command;
+
+use models::tensor_io::TensorFile;
+
+#[test]
+fn run_scheduler_writes_the_references_outputs() {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scheduler_unipc");
+    let out_dir = std::env::temp_dir().join(format!("mb-models-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let out = out_dir.join("out.safetensors");
+    let inputs = folder.join("steps10.safetensors");
+    let status = Command::new(env!("CARGO_BIN_EXE_motionboard-models"))
+        .args([
+            "run",
+            "--component",
+            "scheduler",
+            "--device",
+            "flex",
+            "--config",
+        ])
+        .arg(folder.join("scheduler_config.json"))
+        .arg("--inputs")
+        .arg(&inputs)
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    let ours = TensorFile::read(&out).unwrap().f32("prev_samples").unwrap();
+    let reference = TensorFile::read(&inputs)
+        .unwrap()
+        .f32("prev_samples")
+        .unwrap();
+    assert_eq!(ours.shape, vec![10, 1, 4, 3, 4, 4]);
+    let max_abs = ours
+        .values
+        .iter()
+        .zip(&reference.values)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(max_abs < 1e-4, "max abs error {max_abs}");
+    std::fs::remove_dir_all(&out_dir).unwrap();
+}
+
+#[test]
+fn a_bad_config_is_reported_with_its_path() {
+    let dir = std::env::temp_dir().join(format!("mb-models-cli-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("scheduler_config.json");
+    std::fs::write(&config, r#"{"_class_name": "DDIMScheduler"}"#).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_motionboard-models"))
+        .args(["run", "--component", "scheduler", "--config"])
+        .arg(&config)
+        .args(["--inputs", "unused.safetensors", "--out"])
+        .arg(dir.join("out.safetensors"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("DDIMScheduler") && stderr.contains("scheduler_config.json"),
+        "{stderr}"
+    );
+    assert!(!dir.join("out.safetensors").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
