@@ -4,7 +4,7 @@
 //
 // Needs: MOTIONBOARD_APP (the built app), tauri-driver and WebKitWebDriver on PATH, ffmpeg.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +20,7 @@ assert.ok(app && existsSync(app), `MOTIONBOARD_APP must name the built app (got 
 const work = mkdtempSync(join(tmpdir(), "motionboard-e2e-"));
 const picture = join(work, "picture.png");
 const exported = join(work, "export.mp4");
+const savedDir = join(work, "saved project");
 // A colourful, detailed test picture from ffmpeg's pattern generator.
 execFileSync("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=800x600", "-frames:v", "1", picture]);
 
@@ -33,11 +34,23 @@ const baseEnv = {
   XDG_CACHE_HOME: join(work, "xdg-cache"),
   MOTIONBOARD_TEST_PICK_IMAGE: picture,
   MOTIONBOARD_TEST_PICK_EXPORT: exported,
+  MOTIONBOARD_TEST_PICK_FOLDER: savedDir,
 };
 const startDriver = (env) =>
   spawn("tauri-driver", ["--port", String(port)], { env, stdio: ["ignore", "inherit", "inherit"] });
 
 let session;
+async function fail(err) {
+  if (session) {
+    try {
+      writeFileSync(join(outDir, "app-failure.png"), await session.screenshot());
+    } catch {
+      // the window may be gone; the error below says why
+    }
+  }
+  console.error(`e2e: FAILED: ${err.stack ?? err}`);
+  process.exitCode = 1;
+}
 const step = (what) => console.log(`e2e: ${what}`);
 const body = (key) => session.exec(`return document.body.dataset[${JSON.stringify(key)}] ?? null;`);
 const importLabel = () => session.exec(`return document.querySelector('[data-testid="import-button"]').innerText;`);
@@ -56,8 +69,7 @@ try {
     s.value = "en"; s.dispatchEvent(new Event("change", { bubbles: true }));`);
   await session.waitFor("English labels", async () => /Import/.test(await importLabel()));
 } catch (err) {
-  console.error(`e2e: FAILED: ${err.stack ?? err}`);
-  process.exitCode = 1;
+  await fail(err);
 } finally {
   if (session) await session.end();
   session = undefined;
@@ -124,17 +136,36 @@ try {
   assert.equal(`${v.width}x${v.height}`, "720x1280");
   assert.equal(v.r_frame_rate, "30/1");
   assert.equal(Number(v.nb_read_frames), 150, "5 s at 30 fps");
+  await session.click("export-dismiss").catch(() => session.chord([], "\uE00C"));
+
+  step("save the project (Ctrl+S on an untitled project saves it as a folder)");
+  await session.chord([KEY.CONTROL], "s");
+  const projectFile = join(savedDir, "project.json");
+  await session.waitFor("project.json", () => existsSync(projectFile));
+  const saved = JSON.parse(readFileSync(projectFile, "utf8"));
+  assert.equal(saved.shots[0].motion.paths.length, 1);
+  assert.ok(existsSync(join(savedDir, saved.shots[0].image)), "the picture was copied into the project");
+} catch (err) {
+  await fail(err);
+} finally {
+  if (session) await session.end();
+  session = undefined;
+  driver.kill();
+  await sleep(500);
+}
+
+// 3. Quit and start again: open the saved project, everything is as it was.
+driver = startDriver({ ...baseEnv, MOTIONBOARD_LOCALE: "en-US" });
+try {
+  session = await Session.start(`http://127.0.0.1:${port}`, app);
+  await session.waitFor("the first project", async () => (await body("ready")) === "true");
+  step("reopen the saved project");
+  await session.chord([KEY.CONTROL], "o");
+  await session.waitFor("the picture", async () => (await body("imageLoaded")) === "true");
+  await session.waitFor("its path", async () => (await body("pathCount")) === "1");
   console.log("e2e: passed");
 } catch (err) {
-  if (session) {
-    try {
-      writeFileSync(join(outDir, "app-failure.png"), await session.screenshot());
-    } catch {
-      // the window may be gone; the error below says why
-    }
-  }
-  console.error(`e2e: FAILED: ${err.stack ?? err}`);
-  process.exitCode = 1;
+  await fail(err);
 } finally {
   if (session) await session.end();
   driver.kill();
