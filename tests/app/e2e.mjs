@@ -4,7 +4,7 @@
 //
 // Needs: MOTIONBOARD_APP (the built app), tauri-driver and WebKitWebDriver on PATH, ffmpeg.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -138,6 +138,32 @@ try {
   assert.equal(Number(v.nb_read_frames), 150, "5 s at 30 fps");
   await session.click("export-dismiss").catch(() => session.chord([], "\uE00C"));
 
+  step("autosave, then kill the app without warning");
+  const untitled = join(work, "data", "Untitled");
+  const autosaved = () =>
+    existsSync(untitled) &&
+    readdirSync(untitled).some((d) => existsSync(join(untitled, d, ".autosave.json")));
+  await session.waitFor("an autosave", autosaved, 15000);
+  await sleep(2000);
+  execFileSync("pkill", ["-9", "-f", app]);
+} catch (err) {
+  await fail(err);
+} finally {
+  if (session) await session.end().catch(() => {});
+  session = undefined;
+  driver.kill();
+  await sleep(500);
+}
+
+// 3. Start again after the crash: the unsaved work comes back; save it to a folder.
+driver = startDriver({ ...baseEnv, MOTIONBOARD_LOCALE: "en-US" });
+try {
+  session = await Session.start(`http://127.0.0.1:${port}`, app);
+  await session.waitFor("the first project", async () => (await body("ready")) === "true");
+  step("the killed session's work is recovered");
+  await session.waitFor("the picture", async () => (await body("imageLoaded")) === "true");
+  await session.waitFor("its path", async () => (await body("pathCount")) === "1");
+
   step("save the project (Ctrl+S on an untitled project saves it as a folder)");
   await session.chord([KEY.CONTROL], "s");
   const projectFile = join(savedDir, "project.json");
@@ -154,7 +180,7 @@ try {
   await sleep(500);
 }
 
-// 3. Quit and start again: open the saved project, everything is as it was.
+// 4. Quit and start again: open the saved project, everything is as it was.
 driver = startDriver({ ...baseEnv, MOTIONBOARD_LOCALE: "en-US" });
 try {
   session = await Session.start(`http://127.0.0.1:${port}`, app);
