@@ -27,7 +27,7 @@ import shutil
 import diffusers
 import numpy as np
 import torch
-from diffusers import FlowMatchEulerDiscreteScheduler, UniPCMultistepScheduler
+from diffusers import FlowMatchEulerDiscreteScheduler, UniPCMultistepScheduler, WanTransformer3DModel
 from safetensors.numpy import save_file
 
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
@@ -136,9 +136,66 @@ def run_case(scheduler, steps, sigmas, begin, seed):
     return tensors
 
 
+# A tiny Wan DiT (WanTransformer3DModel): 2 layers, 2 heads x 16, Wan2.1's structure.
+DIT_TINY = dict(
+    patch_size=(1, 2, 2),
+    num_attention_heads=2,
+    attention_head_dim=16,
+    in_channels=4,
+    out_channels=4,
+    text_dim=24,
+    freq_dim=32,
+    ffn_dim=64,
+    num_layers=2,
+    cross_attn_norm=True,
+    qk_norm="rms_norm_across_heads",
+    eps=1e-6,
+    rope_max_seq_len=1024,
+)
+
+
+def make_dit_fixture():
+    """`dit_tiny/`: the model's config.json + diffusion_pytorch_model.safetensors as
+    `save_pretrained` writes them, and `forward.safetensors` with inputs `hidden_states`
+    [1,4,3,4,4], `timestep` [1] (float32), `encoder_hidden_states` [1,5,24] and the output
+    `sample` [1,4,3,4,4], all fp32."""
+    torch.manual_seed(1234)
+    model = WanTransformer3DModel(**DIT_TINY).eval()
+    # diffusers initialises some weights (e.g. norms, biases) to constants: perturb every
+    # parameter so that each one matters in the parity check.
+    with torch.no_grad():
+        for param in model.parameters():
+            param.add_(torch.randn_like(param) * 0.1)
+    folder = FIXTURES / "dit_tiny"
+    if folder.exists():
+        shutil.rmtree(folder)
+    model.save_pretrained(folder, safe_serialization=True)
+
+    rng = np.random.Generator(np.random.PCG64(77))
+    inputs = {
+        "hidden_states": rng.standard_normal((1, 4, 3, 4, 4)).astype(np.float32),
+        "timestep": np.array([637.0], dtype=np.float32),
+        "encoder_hidden_states": rng.standard_normal((1, 5, 24)).astype(np.float32),
+    }
+    with torch.no_grad():
+        sample = model(
+            hidden_states=torch.from_numpy(inputs["hidden_states"].copy()),
+            timestep=torch.from_numpy(inputs["timestep"].copy()),
+            encoder_hidden_states=torch.from_numpy(inputs["encoder_hidden_states"].copy()),
+        ).sample
+    tensors = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in inputs.items()}
+    tensors["sample"] = np.ascontiguousarray(sample.numpy(), dtype=np.float32)
+    for name, array in tensors.items():
+        assert array.flags["C_CONTIGUOUS"] and np.all(np.isfinite(array)), name
+    path = folder / "forward.safetensors"
+    save_file(tensors, str(path), metadata={"diffusers": diffusers.__version__})
+    print(f"{path.relative_to(FIXTURES.parent)}: sample max |v| {np.abs(tensors['sample']).max():.3f}")
+
+
 def main():
     torch.manual_seed(0)
     print(f"torch {torch.__version__}, diffusers {diffusers.__version__}, numpy {np.__version__}")
+    make_dit_fixture()
     for index, (name, (factory, cases)) in enumerate(SCHEDULERS.items()):
         folder = FIXTURES / f"scheduler_{name}"
         if folder.exists():

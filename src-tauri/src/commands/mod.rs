@@ -6,7 +6,7 @@ pub mod export;
 pub mod preview;
 pub mod project;
 
-/// Formats any error chain for the UI.
+/// The text the UI shows for an error (our error types already name the file and the fix).
 pub fn ui_error(err: impl std::fmt::Display) -> String {
     err.to_string()
 }
