@@ -137,3 +137,57 @@ fn dims(shape: &[usize]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// The DiT component: one forward of the Wan transformer.
+///
+/// Inputs (diffusers' names): `hidden_states` `[B, C, F, H, W]`, `timestep` `[B]` (or
+/// `[B, tokens]`, one per token as Wan2.2 TI2V), `encoder_hidden_states` `[B, L, text_dim]`.
+/// Output: `sample` `[B, C_out, F, H, W]`.
+pub fn run_dit(
+    model: &crate::wan::dit::WanDit,
+    inputs: &TensorFile,
+    device: &Device,
+) -> Result<BTreeMap<String, HostTensor>, CheckError> {
+    let latents = inputs.f32("hidden_states")?;
+    let timestep = inputs.f32("timestep")?;
+    let text = inputs.f32("encoder_hidden_states")?;
+    let (Ok(l_shape), Ok(x_shape)) = (
+        <[usize; 5]>::try_from(latents.shape.clone()),
+        <[usize; 3]>::try_from(text.shape.clone()),
+    ) else {
+        return Err(CheckError::Input(format!(
+            "`hidden_states` must be [B, C, F, H, W] and `encoder_hidden_states` [B, L, D]; \
+             they are {:?} and {:?}",
+            latents.shape, text.shape
+        )));
+    };
+    let t_shape = match timestep.shape[..] {
+        [b] => [b, 1],
+        [b, t] => [b, t],
+        _ => {
+            return Err(CheckError::Input(format!(
+                "`timestep` must be [B] or [B, tokens], it is {:?}",
+                timestep.shape
+            )))
+        }
+    };
+    if t_shape[0] != l_shape[0] || x_shape[0] != l_shape[0] {
+        return Err(CheckError::Input(
+            "batch sizes differ between the inputs".into(),
+        ));
+    }
+    let sample = model.forward(
+        Tensor::from_data(TensorData::new(latents.values, l_shape), device),
+        Tensor::from_data(TensorData::new(timestep.values, t_shape), device),
+        Tensor::from_data(TensorData::new(text.values, x_shape), device),
+    );
+    let shape = sample.dims().to_vec();
+    let values = sample
+        .into_data()
+        .try_into_vec_as::<f32>()
+        .map_err(|e| CheckError::Input(format!("reading the output back: {e:?}")))?;
+    Ok(BTreeMap::from([(
+        "sample".to_owned(),
+        HostTensor::new(shape, values),
+    )]))
+}

@@ -2,12 +2,14 @@
 //!
 //! This crate knows nothing of projects or UI. So far it has the flow-matching samplers
 //! ([`scheduler`]), seeded host-side noise ([`noise`]) and the checking tool's plumbing
-//! ([`check`], [`tensor_io`]); the DiT, VAE, umT5 and weight loading come next.
+//! ([`check`], [`tensor_io`]) and the Wan DiT forward with its diffusers weight loader
+//! ([`wan::dit`]); the VAE and umT5 come next.
 
 pub mod check;
 pub mod noise;
 pub mod scheduler;
 pub mod tensor_io;
+pub mod wan;
 
 /// The video model families Motionboard targets, in the order they will be implemented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,5 +1,5 @@
-//! The checking tool end to end: `motionboard-models run --component scheduler` on a fixture
-//! writes diffusers' prev_samples.
+//! The checking tool end to end: `motionboard-models run --component scheduler|dit` on
+//! fixtures writes diffusers' outputs.
 
 use std::path::Path;
 use std::process::Command;
@@ -68,4 +68,36 @@ fn a_bad_config_is_reported_with_its_path() {
     );
     assert!(!dir.join("out.safetensors").exists());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn run_dit_writes_the_references_sample() {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/dit_tiny");
+    let out_dir = std::env::temp_dir().join(format!("mb-models-cli-dit-{}", std::process::id()));
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let out = out_dir.join("out.safetensors");
+    let inputs = folder.join("forward.safetensors");
+    let status = Command::new(env!("CARGO_BIN_EXE_motionboard-models"))
+        .args(["run", "--component", "dit", "--config"])
+        .arg(folder.join("config.json"))
+        .arg("--weights")
+        .arg(folder.join("diffusion_pytorch_model.safetensors"))
+        .arg("--inputs")
+        .arg(&inputs)
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let ours = TensorFile::read(&out).unwrap().f32("sample").unwrap();
+    let reference = TensorFile::read(&inputs).unwrap().f32("sample").unwrap();
+    assert_eq!(ours.shape, reference.shape);
+    let max_abs = ours
+        .values
+        .iter()
+        .zip(&reference.values)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(max_abs < 1e-4, "max abs error {max_abs}");
+    std::fs::remove_dir_all(&out_dir).unwrap();
 }

@@ -3,16 +3,18 @@
 //! `motionboard-models run --component scheduler --config scheduler_config.json
 //!  --inputs IN.safetensors --out OUT.safetensors [--device flex]` runs one component on
 //! tensors in the reference's names (see `models::check`), so its outputs can be compared with
-//! diffusers'.
+//! diffusers'. `--component dit --config config.json --weights
+//! diffusion_pytorch_model.safetensors` runs one forward of the Wan DiT.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use burn::prelude::Device;
 use clap::{Parser, Subcommand, ValueEnum};
-use models::check::{run_scheduler, CheckError};
+use models::check::{run_dit, run_scheduler, CheckError};
 use models::scheduler::FlowSchedulerConfig;
 use models::tensor_io::{write_f32, TensorFile};
+use models::wan::dit::{DitConfig, WanDit};
 
 #[derive(Parser)]
 #[command(
@@ -102,8 +104,24 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
-        Component::Dit | Component::Vae | Component::T5 => {
-            Err("only --component scheduler is implemented so far".into())
+        Component::Dit => {
+            let weights =
+                weights.ok_or("the DiT needs --weights (diffusion_pytorch_model.safetensors)")?;
+            let config = DitConfig::load(&config).map_err(|e| e.to_string())?;
+            let model = WanDit::load(&config, &weights, &device).map_err(|e| e.to_string())?;
+            let inputs = TensorFile::read(&inputs).map_err(|e| e.to_string())?;
+            let outputs = run_dit(&model, &inputs, &device)
+                .map_err(|e: CheckError| format!("{}: {e}", inputs.path().display()))?;
+            write_f32(&out, &outputs).map_err(|e| e.to_string())?;
+            println!(
+                "dit: sample {:?} written to {}",
+                outputs["sample"].shape,
+                out.display()
+            );
+            Ok(())
+        }
+        Component::Vae | Component::T5 => {
+            Err("only --component scheduler and dit are implemented so far".into())
         }
     }
 }

@@ -1,0 +1,157 @@
+//! The DiT's configuration, as diffusers' `config.json` for `WanTransformer3DModel` has it.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// `config.json` of a diffusers `WanTransformer3DModel` (unknown keys such as `_class_name`
+/// are ignored).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct DitConfig {
+    /// (t, h, w) patch size.
+    pub patch_size: [usize; 3],
+    /// Attention heads.
+    pub num_attention_heads: usize,
+    /// Channels per head; the model width is `num_attention_heads * attention_head_dim`.
+    pub attention_head_dim: usize,
+    /// Latent channels in.
+    pub in_channels: usize,
+    /// Latent channels out (diffusers: `out_channels or in_channels`).
+    #[serde(default)]
+    pub out_channels: Option<usize>,
+    /// Text encoder width (umT5: 4096).
+    pub text_dim: usize,
+    /// Width of the sinusoidal timestep embedding.
+    pub freq_dim: usize,
+    /// Feed-forward inner width.
+    pub ffn_dim: usize,
+    /// Transformer blocks.
+    pub num_layers: usize,
+    /// LayerNorm (with affine) before the cross-attention.
+    #[serde(default = "default_true")]
+    pub cross_attn_norm: bool,
+    /// Query/key normalisation; only `rms_norm_across_heads` is supported.
+    #[serde(default)]
+    pub qk_norm: Option<String>,
+    /// Epsilon of every norm.
+    #[serde(default = "default_eps")]
+    pub eps: f64,
+    /// Image-conditioning width (Wan2.1 I2V); unsupported, must be null.
+    #[serde(default)]
+    pub image_dim: Option<usize>,
+    /// Added key/value projections (Wan2.1 I2V); unsupported, must be null.
+    #[serde(default)]
+    pub added_kv_proj_dim: Option<usize>,
+    /// Positions the RoPE tables cover on each axis.
+    #[serde(default = "default_rope_len")]
+    pub rope_max_seq_len: usize,
+    /// Image position embedding length (Wan2.1 FLF2V); unsupported, must be null.
+    #[serde(default)]
+    pub pos_embed_seq_len: Option<usize>,
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_eps() -> f64 {
+    1e-6
+}
+fn default_rope_len() -> usize {
+    1024
+}
+
+/// A config file that cannot be read or is not one this DiT supports.
+#[derive(Debug, thiserror::Error)]
+pub enum DitConfigError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not a valid config.
+    #[error("{path} is not a WanTransformer3DModel config: {source}")]
+    Json {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A setting this implementation does not support.
+    #[error("unsupported DiT config: {0}")]
+    Unsupported(String),
+}
+
+impl DitConfig {
+    /// Reads and checks a `config.json`.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, DitConfigError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| DitConfigError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let config: Self = serde_json::from_str(&text).map_err(|source| DitConfigError::Json {
+            path: path.to_owned(),
+            source,
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks the settings this implementation supports.
+    pub fn validate(&self) -> Result<(), DitConfigError> {
+        let unsupported = |m: String| Err(DitConfigError::Unsupported(m));
+        if self.qk_norm.as_deref() != Some("rms_norm_across_heads") {
+            return unsupported(format!("qk_norm {:?}", self.qk_norm));
+        }
+        if self.image_dim.is_some()
+            || self.added_kv_proj_dim.is_some()
+            || self.pos_embed_seq_len.is_some()
+        {
+            return unsupported("image conditioning (image_dim / added_kv_proj_dim)".into());
+        }
+        if self.attention_head_dim % 2 != 0 || self.attention_head_dim < 6 {
+            return unsupported(format!("attention_head_dim {}", self.attention_head_dim));
+        }
+        if self.patch_size.contains(&0) || self.num_attention_heads == 0 {
+            return unsupported("zero patch size or heads".into());
+        }
+        Ok(())
+    }
+
+    /// Model width.
+    pub fn inner_dim(&self) -> usize {
+        self.num_attention_heads * self.attention_head_dim
+    }
+
+    /// Latent channels out.
+    pub fn out_channels(&self) -> usize {
+        self.out_channels.unwrap_or(self.in_channels)
+    }
+
+    /// Values per patch: `pt * ph * pw`.
+    pub fn patch_volume(&self) -> usize {
+        self.patch_size.iter().product()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_diffusers_config() {
+        let json = r#"{"_class_name":"WanTransformer3DModel","added_kv_proj_dim":null,
+            "attention_head_dim":128,"cross_attn_norm":true,"eps":1e-06,"ffn_dim":8960,
+            "freq_dim":256,"image_dim":null,"in_channels":16,"num_attention_heads":12,
+            "num_layers":30,"out_channels":16,"patch_size":[1,2,2],
+            "qk_norm":"rms_norm_across_heads","rope_max_seq_len":1024,"text_dim":4096}"#;
+        let config: DitConfig = serde_json::from_str(json).unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.inner_dim(), 1536);
+        assert_eq!(config.patch_volume(), 4);
+        let mut bad = config.clone();
+        bad.image_dim = Some(1280);
+        assert!(bad.validate().is_err());
+    }
+}

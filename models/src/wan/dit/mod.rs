@@ -1,0 +1,18 @@
+//! The Wan diffusion transformer (diffusers' `WanTransformer3DModel`): config, 3-D RoPE,
+//! embeddings, transformer block, the whole forward and the loader of diffusers' weights.
+
+mod block;
+mod config;
+mod embeddings;
+mod model;
+mod norm;
+mod rope;
+mod weights;
+
+pub use block::{Attention, FeedForward, TransformerBlock};
+pub use config::{DitConfig, DitConfigError};
+pub use embeddings::{timestep_sinusoid, ConditionEmbedder, Conditioning, PatchEmbedding};
+pub use model::WanDit;
+pub use norm::{layer_norm_plain, QkRmsNorm};
+pub use rope::Rope3d;
+pub use weights::{LoadError, LoadReport};

@@ -1,0 +1,180 @@
+//! The whole DiT forward (`WanTransformer3DModel.forward`, text-to-video) and its loader.
+
+use std::path::Path;
+
+use burn::module::Param;
+use burn::nn::{Linear, LinearConfig};
+use burn::prelude::*;
+use burn::tensor::TensorData;
+
+use super::block::{Attention, TransformerBlock};
+use super::config::DitConfig;
+use super::embeddings::{ConditionEmbedder, PatchEmbedding};
+use super::norm::layer_norm_plain;
+use super::rope::Rope3d;
+use super::weights::{LoadError, Weights};
+use crate::tensor_io::TensorFile;
+
+/// The Wan diffusion transformer.
+#[derive(Module, Debug)]
+pub struct WanDit {
+    /// patch_embedding.
+    pub patch_embedding: PatchEmbedding,
+    /// condition_embedder.
+    pub condition_embedder: ConditionEmbedder,
+    /// blocks.
+    pub blocks: Vec<TransformerBlock>,
+    /// proj_out: dim -> out_channels * pt * ph * pw.
+    pub proj_out: Linear,
+    /// scale_shift_table [1, 2, dim].
+    pub scale_shift_table: Param<Tensor<3>>,
+    /// Channels per head.
+    pub head_dim: usize,
+    /// Latent channels out.
+    pub out_channels: usize,
+    /// RoPE table length per axis.
+    pub rope_max_seq_len: usize,
+    /// Epsilon of norm_out.
+    pub eps: f64,
+}
+
+impl WanDit {
+    /// Random weights for `config`.
+    pub fn init(config: &DitConfig, device: &Device) -> Self {
+        let dim = config.inner_dim();
+        Self {
+            patch_embedding: PatchEmbedding::init(config, device),
+            condition_embedder: ConditionEmbedder::init(config, device),
+            blocks: (0..config.num_layers)
+                .map(|_| TransformerBlock::init(config, device))
+                .collect(),
+            proj_out: LinearConfig::new(dim, config.out_channels() * config.patch_volume())
+                .init(device),
+            scale_shift_table: Param::from_tensor(
+                Tensor::random(
+                    [1, 2, dim],
+                    burn::tensor::Distribution::Normal(0.0, 1.0),
+                    device,
+                ) / (dim as f64).sqrt(),
+            ),
+            head_dim: config.attention_head_dim,
+            out_channels: config.out_channels(),
+            rope_max_seq_len: config.rope_max_seq_len,
+            eps: config.eps,
+        }
+    }
+
+    /// The model for `config` with the weights of a diffusers safetensors file
+    /// (`diffusion_pytorch_model.safetensors`, f32 or f64). A file that does not fit reports
+    /// every missing, unexpected and mis-shaped tensor.
+    pub fn load(
+        config: &DitConfig,
+        weights: impl AsRef<Path>,
+        device: &Device,
+    ) -> Result<Self, LoadError> {
+        let file = TensorFile::read(weights)?;
+        let mut model = Self::init(config, device);
+        let mut w = Weights::new(&file);
+
+        // The Conv3d kernel [dim, C, pt, ph, pw] is the patch Linear's [dim, C*pt*ph*pw].
+        let [pt, ph, pw] = config.patch_size;
+        let conv_shape = [config.inner_dim(), config.in_channels, pt, ph, pw];
+        if let Some(values) = w.values("patch_embedding.weight", &conv_shape) {
+            let kernel = Tensor::<2>::from_data(
+                TensorData::new(values, [conv_shape[0], conv_shape[1..].iter().product()]),
+                device,
+            );
+            model.patch_embedding.proj.weight = Param::from_tensor(kernel.transpose());
+        }
+        if let Some(bias) = model.patch_embedding.proj.bias.as_mut() {
+            w.param(bias, "patch_embedding.bias");
+        }
+
+        let c = &mut model.condition_embedder;
+        w.linear(
+            &mut c.time_linear_1,
+            "condition_embedder.time_embedder.linear_1",
+        );
+        w.linear(
+            &mut c.time_linear_2,
+            "condition_embedder.time_embedder.linear_2",
+        );
+        w.linear(&mut c.time_proj, "condition_embedder.time_proj");
+        w.linear(
+            &mut c.text_linear_1,
+            "condition_embedder.text_embedder.linear_1",
+        );
+        w.linear(
+            &mut c.text_linear_2,
+            "condition_embedder.text_embedder.linear_2",
+        );
+
+        for (i, block) in model.blocks.iter_mut().enumerate() {
+            let p = format!("blocks.{i}");
+            load_attention(&mut w, &mut block.attn1, &format!("{p}.attn1"));
+            load_attention(&mut w, &mut block.attn2, &format!("{p}.attn2"));
+            if let Some(norm) = block.norm2.as_mut() {
+                w.layer_norm(norm, &format!("{p}.norm2"));
+            }
+            w.linear(&mut block.ffn.up, &format!("{p}.ffn.net.0.proj"));
+            w.linear(&mut block.ffn.down, &format!("{p}.ffn.net.2"));
+            w.param(
+                &mut block.scale_shift_table,
+                &format!("{p}.scale_shift_table"),
+            );
+        }
+        w.linear(&mut model.proj_out, "proj_out");
+        w.param(&mut model.scale_shift_table, "scale_shift_table");
+        w.finish()?;
+        Ok(model)
+    }
+
+    /// The flow prediction for `latents` [B, C, F, H, W] at `timestep` [B, T] (T = 1: one
+    /// timestep per sample; T = tokens: one per token, as Wan2.2 TI2V) with the text
+    /// `text` [B, L, text_dim]. F, H, W must be multiples of the patch size.
+    pub fn forward(&self, latents: Tensor<5>, timestep: Tensor<2>, text: Tensor<3>) -> Tensor<5> {
+        let [b, _, f, h, w] = latents.dims();
+        let [pt, ph, pw] = self.patch_embedding.patch;
+        let grid = [f / pt, h / ph, w / pw];
+        let tokens = grid.iter().product::<usize>();
+        let rope = Rope3d::new(
+            self.head_dim,
+            grid,
+            self.rope_max_seq_len,
+            &latents.device(),
+        );
+
+        let mut x = self.patch_embedding.forward(latents);
+        let cond = self.condition_embedder.forward(timestep, text);
+        let [_, t, dim] = cond.temb.dims();
+        assert!(
+            t == 1 || t == tokens,
+            "timestep [B, {t}] for {tokens} tokens"
+        );
+        for block in &self.blocks {
+            x = block.forward(x, cond.text.clone(), cond.modulation.clone(), &rope);
+        }
+
+        let table = self.scale_shift_table.val().reshape([1, 1, 2, dim]);
+        let shift_scale = table + cond.temb.reshape([b, t, 1, dim]);
+        let shift = shift_scale.clone().narrow(2, 0, 1).reshape([b, t, dim]);
+        let scale = shift_scale.narrow(2, 1, 1).reshape([b, t, dim]);
+        let x = layer_norm_plain(x, self.eps) * (scale + 1.0) + shift;
+        let x = self.proj_out.forward(x);
+
+        // Unpatchify: [B, gf, gh, gw, pt, ph, pw, C] -> [B, C, gf, pt, gh, ph, gw, pw].
+        let [gf, gh, gw] = grid;
+        x.reshape([b, gf, gh, gw, pt, ph, pw, self.out_channels])
+            .permute([0, 7, 1, 4, 2, 5, 3, 6])
+            .reshape([b, self.out_channels, gf * pt, gh * ph, gw * pw])
+    }
+}
+
+fn load_attention(w: &mut Weights<'_>, attn: &mut Attention, prefix: &str) {
+    w.linear(&mut attn.to_q, &format!("{prefix}.to_q"));
+    w.linear(&mut attn.to_k, &format!("{prefix}.to_k"));
+    w.linear(&mut attn.to_v, &format!("{prefix}.to_v"));
+    w.linear(&mut attn.to_out, &format!("{prefix}.to_out.0"));
+    w.rms_norm(&mut attn.norm_q, &format!("{prefix}.norm_q"));
+    w.rms_norm(&mut attn.norm_k, &format!("{prefix}.norm_k"));
+}
