@@ -9,6 +9,7 @@
 //! host in `f64`, so the device does only a few scaled additions per step.
 
 mod config;
+mod cursor;
 mod error;
 mod euler;
 mod guidance;
@@ -71,26 +72,6 @@ pub trait Sampler<const D: usize>: Send {
     fn is_finished(&self) -> bool {
         self.step_index() >= self.schedule().steps()
     }
-}
-
-/// Checks a begin index for [`Sampler::set_begin_index`].
-fn check_begin_index(
-    schedule: &FlowSchedule,
-    started: bool,
-    index: usize,
-) -> Result<(), SchedulerError> {
-    if started {
-        return Err(SchedulerError::InvalidSchedule(
-            "the begin index can only be set before the first step".into(),
-        ));
-    }
-    if index >= schedule.steps() {
-        return Err(SchedulerError::InvalidSchedule(format!(
-            "begin index {index} is past the last of {} steps",
-            schedule.steps()
-        )));
-    }
-    Ok(())
 }
 
 impl FlowSchedulerConfig {

@@ -12,9 +12,8 @@
 
 use burn::prelude::*;
 
-use super::{
-    check_begin_index, FlowSchedule, FlowSchedulerConfig, Sampler, SchedulerError, SolverType,
-};
+use super::cursor::Cursor;
+use super::{FlowSchedule, FlowSchedulerConfig, Sampler, SchedulerError, SolverType};
 
 /// UniPC's settings (from a [`FlowSchedulerConfig`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -56,10 +55,8 @@ impl Default for UniPcOptions {
 /// The UniPC multistep sampler over rank-`D` samples.
 #[derive(Debug, Clone)]
 pub struct UniPc<const D: usize> {
-    schedule: FlowSchedule,
+    cursor: Cursor,
     options: UniPcOptions,
-    begin_index: usize,
-    step_index: usize,
     /// The last `solver_order` x0 predictions, newest last.
     history: Vec<Tensor<D>>,
     /// The sample the previous step started from (the corrector's x).
@@ -87,10 +84,8 @@ impl<const D: usize> UniPc<D> {
             ));
         }
         Ok(Self {
-            schedule,
+            cursor: Cursor::new(schedule),
             options,
-            begin_index: 0,
-            step_index: 0,
             history: Vec::new(),
             last_sample: None,
             last_order: 0,
@@ -99,33 +94,26 @@ impl<const D: usize> UniPc<D> {
     }
 
     fn sigma(&self, index: usize) -> f64 {
-        self.schedule.sigmas()[index] as f64
+        self.cursor.schedule().sigmas()[index] as f64
     }
 }
 
 impl<const D: usize> Sampler<D> for UniPc<D> {
     fn schedule(&self) -> &FlowSchedule {
-        &self.schedule
+        self.cursor.schedule()
     }
 
     fn step_index(&self) -> usize {
-        self.step_index
+        self.cursor.index()
     }
 
     fn set_begin_index(&mut self, index: usize) -> Result<(), SchedulerError> {
-        check_begin_index(&self.schedule, self.step_index != self.begin_index, index)?;
-        self.begin_index = index;
-        self.step_index = index;
-        Ok(())
+        self.cursor.set_begin(index)
     }
 
     fn step(&mut self, model_output: Tensor<D>, sample: Tensor<D>) -> Tensor<D> {
-        let k = self.step_index;
-        let steps = self.schedule.steps();
-        assert!(
-            k < steps,
-            "UniPc::step called after the last of {steps} steps"
-        );
+        let k = self.cursor.take("UniPc");
+        let steps = self.cursor.schedule().steps();
         let order_max = self.options.solver_order;
 
         // Flow prediction: x0 = x - sigma v.
@@ -186,7 +174,6 @@ impl<const D: usize> Sampler<D> for UniPc<D> {
         self.last_sample = Some(sample);
         self.last_order = order;
         self.lower_order_nums = (self.lower_order_nums + 1).min(order_max);
-        self.step_index += 1;
         prev_sample
     }
 }
