@@ -1,10 +1,9 @@
 //! Reading the pictures a creator imports: JPEG, PNG and WebP, with errors that say which file
 //! is wrong and what to do.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use image::{ImageFormat, ImageReader, RgbImage};
+use image::{ImageFormat, RgbImage};
 use thiserror::Error;
 
 /// The picture formats Motionboard imports.
@@ -31,37 +30,23 @@ pub enum PictureError {
     },
 }
 
-/// The format of a picture file, judged by its content (not its name: a renamed text file is
-/// "not a picture", not a "damaged JPEG").
-pub fn sniff_format(path: &Path) -> Result<ImageFormat, PictureError> {
-    let mut head = [0u8; 32];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .map_err(|source| PictureError::Io {
+/// Decodes the bytes of the picture file `path` to 8-bit RGB, returning its format too. The
+/// format is judged by the content, not the name: a renamed text file is "not a picture", not
+/// a "damaged JPEG".
+pub fn decode_picture(path: &Path, bytes: &[u8]) -> Result<(ImageFormat, RgbImage), PictureError> {
+    let format = match image::guess_format(bytes) {
+        Ok(f @ (ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP)) => f,
+        _ => {
+            return Err(PictureError::UnsupportedFormat {
+                path: path.to_owned(),
+            })
+        }
+    };
+    let decoded =
+        image::load_from_memory_with_format(bytes, format).map_err(|e| PictureError::Corrupt {
             path: path.to_owned(),
-            source,
+            reason: e.to_string(),
         })?;
-    match image::guess_format(&head[..n]) {
-        Ok(f @ (ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP)) => Ok(f),
-        _ => Err(PictureError::UnsupportedFormat {
-            path: path.to_owned(),
-        }),
-    }
-}
-
-/// Decodes a picture to 8-bit RGB.
-pub fn load_picture(path: &Path) -> Result<RgbImage, PictureError> {
-    let format = sniff_format(path)?;
-    let reader = ImageReader::open(path).map_err(|source| PictureError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    let mut reader = reader;
-    reader.set_format(format);
-    let decoded = reader.decode().map_err(|e| PictureError::Corrupt {
-        path: path.to_owned(),
-        reason: e.to_string(),
-    })?;
     let rgb = decoded.into_rgb8();
     if rgb.width() < 16 || rgb.height() < 16 {
         return Err(PictureError::TooSmall {
@@ -70,7 +55,16 @@ pub fn load_picture(path: &Path) -> Result<RgbImage, PictureError> {
             height: rgb.height(),
         });
     }
-    Ok(rgb)
+    Ok((format, rgb))
+}
+
+/// Reads and decodes a picture file to 8-bit RGB.
+pub fn load_picture(path: &Path) -> Result<RgbImage, PictureError> {
+    let bytes = std::fs::read(path).map_err(|source| PictureError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(decode_picture(path, &bytes)?.1)
 }
 
 /// The file extension Motionboard stores a picture of this format under.

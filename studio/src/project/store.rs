@@ -279,9 +279,8 @@ pub fn save_as(from: &Path, to: &Path, project: &Project) -> Result<(), ProjectE
 /// Copies a picture into `dir`/assets under the hash of its bytes, after checking that it
 /// decodes. Importing the same picture twice stores it once.
 pub fn import_image(dir: &Path, source: &Path) -> Result<ImportedImage, ProjectError> {
-    let format = picture::sniff_format(source)?;
-    let picture = picture::load_picture(source)?;
     let bytes = fs::read(source).map_err(io_err("read", source))?;
+    let (format, picture) = picture::decode_picture(source, &bytes)?;
     let hash = Sha256::digest(&bytes);
     let hex: String = hash.iter().take(16).map(|b| format!("{b:02x}")).collect();
     let asset = format!("{ASSETS_DIR}/{hex}.{}", picture::extension_of(format));
