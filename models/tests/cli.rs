@@ -1,14 +1,17 @@
 //! The checking tool end to end: `motionboard-models run --component scheduler|dit` on
 //! fixtures writes diffusers' outputs.
 
-use std::path::Path;
+mod common;
+
 use std::process::Command;
 
 use models::tensor_io::TensorFile;
 
+use common::{errors, fixtures};
+
 #[test]
 fn run_scheduler_writes_the_references_outputs() {
-    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scheduler_unipc");
+    let folder = fixtures().join("scheduler_unipc");
     let out_dir = std::env::temp_dir().join(format!("mb-models-cli-{}", std::process::id()));
     std::fs::create_dir_all(&out_dir).unwrap();
     let out = out_dir.join("out.safetensors");
@@ -37,12 +40,7 @@ fn run_scheduler_writes_the_references_outputs() {
         .f32("prev_samples")
         .unwrap();
     assert_eq!(ours.shape, vec![10, 1, 4, 3, 4, 4]);
-    let max_abs = ours
-        .values
-        .iter()
-        .zip(&reference.values)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
+    let (max_abs, _) = errors(&ours.values, &reference.values);
     assert!(max_abs < 1e-4, "max abs error {max_abs}");
     std::fs::remove_dir_all(&out_dir).unwrap();
 }
@@ -72,7 +70,7 @@ fn a_bad_config_is_reported_with_its_path() {
 
 #[test]
 fn run_dit_writes_the_references_sample() {
-    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/dit_tiny");
+    let folder = fixtures().join("dit_tiny");
     let out_dir = std::env::temp_dir().join(format!("mb-models-cli-dit-{}", std::process::id()));
     std::fs::create_dir_all(&out_dir).unwrap();
     let out = out_dir.join("out.safetensors");
@@ -92,12 +90,7 @@ fn run_dit_writes_the_references_sample() {
     let ours = TensorFile::read(&out).unwrap().f32("sample").unwrap();
     let reference = TensorFile::read(&inputs).unwrap().f32("sample").unwrap();
     assert_eq!(ours.shape, reference.shape);
-    let max_abs = ours
-        .values
-        .iter()
-        .zip(&reference.values)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
+    let (max_abs, _) = errors(&ours.values, &reference.values);
     assert!(max_abs < 1e-4, "max abs error {max_abs}");
     std::fs::remove_dir_all(&out_dir).unwrap();
 }

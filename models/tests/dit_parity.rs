@@ -1,18 +1,33 @@
 //! The Wan DiT against diffusers' `WanTransformer3DModel` on the committed tiny model
 //! (models/scripts/make_fixtures.py, `dit_tiny/`), on flex, printing max abs and relative error.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use models::tensor_io::{HostTensor, TensorFile};
 use models::wan::dit::{DitConfig, LoadError, WanDit};
 
+use common::{errors, fixtures};
+
 /// fp32 parity: max |ours - reference| / max |reference|.
 const MAX_RELATIVE_ERROR: f64 = 1e-4;
 
 fn folder() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/dit_tiny")
+    fixtures().join("dit_tiny")
+}
+
+/// The committed tiny model, loaded from diffusers' files.
+fn tiny_model(device: &Device) -> WanDit {
+    let config = DitConfig::load(folder().join("config.json")).unwrap();
+    WanDit::load(
+        &config,
+        folder().join("diffusion_pytorch_model.safetensors"),
+        device,
+    )
+    .unwrap()
 }
 
 fn tensor<const D: usize>(t: HostTensor, device: &Device) -> Tensor<D> {
@@ -23,13 +38,7 @@ fn tensor<const D: usize>(t: HostTensor, device: &Device) -> Tensor<D> {
 #[test]
 fn tiny_dit_matches_diffusers() {
     let device = Device::flex();
-    let config = DitConfig::load(folder().join("config.json")).unwrap();
-    let model = WanDit::load(
-        &config,
-        folder().join("diffusion_pytorch_model.safetensors"),
-        &device,
-    )
-    .unwrap();
+    let model = tiny_model(&device);
     let io = TensorFile::read(folder().join("forward.safetensors")).unwrap();
     let timestep = io.f32("timestep").unwrap();
     let batch = timestep.shape[0];
@@ -41,17 +50,7 @@ fn tiny_dit_matches_diffusers() {
     let reference = io.f32("sample").unwrap();
     assert_eq!(out.dims().to_vec(), reference.shape);
     let ours: Vec<f32> = out.into_data().try_to_vec::<f32>().unwrap();
-    let max_abs = ours
-        .iter()
-        .zip(&reference.values)
-        .map(|(a, b)| (*a as f64 - *b as f64).abs())
-        .fold(0.0, f64::max);
-    let scale = reference
-        .values
-        .iter()
-        .map(|v| v.abs() as f64)
-        .fold(0.0, f64::max);
-    let rel = max_abs / scale;
+    let (max_abs, rel) = errors(&ours, &reference.values);
     println!("dit_tiny forward: sample max abs {max_abs:.3e} rel {rel:.3e}");
     assert!(rel < MAX_RELATIVE_ERROR, "relative error {rel:.3e}");
 }
@@ -59,13 +58,7 @@ fn tiny_dit_matches_diffusers() {
 #[test]
 fn per_token_timesteps_equal_to_one_timestep_agree() {
     let device = Device::flex();
-    let config = DitConfig::load(folder().join("config.json")).unwrap();
-    let model = WanDit::load(
-        &config,
-        folder().join("diffusion_pytorch_model.safetensors"),
-        &device,
-    )
-    .unwrap();
+    let model = tiny_model(&device);
     let io = TensorFile::read(folder().join("forward.safetensors")).unwrap();
     let latents = tensor::<5>(io.f32("hidden_states").unwrap(), &device);
     let text = tensor::<3>(io.f32("encoder_hidden_states").unwrap(), &device);
@@ -103,7 +96,7 @@ fn wrong_file_names_what_does_not_fit() {
         && expected == &[48, 32]
         && found == &[64, 32]));
     // A file with other tensors: the scheduler fixtures are not weights.
-    let other = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/dit_tiny/forward.safetensors");
+    let other = folder().join("forward.safetensors");
     let err = WanDit::load(
         &DitConfig::load(folder().join("config.json")).unwrap(),
         other,

@@ -1,7 +1,7 @@
 //! The samplers against diffusers: whole schedules on the committed fixtures
 //! (models/scripts/make_fixtures.py), on flex, printing the max abs and relative error.
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use burn::prelude::*;
 use burn::tensor::TensorData;
@@ -9,24 +9,10 @@ use models::check::run_scheduler;
 use models::scheduler::{Euler, FlowSchedule, FlowSchedulerConfig, Sampler, UniPc, UniPcOptions};
 use models::tensor_io::{HostTensor, TensorFile};
 
+use common::{errors, fixtures};
+
 /// fp32 parity: max |ours - reference| / max |reference|.
 const MAX_RELATIVE_ERROR: f64 = 1e-5;
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-}
-
-/// (max abs error, relative error = max abs error / max |reference|).
-fn errors(ours: &[f32], reference: &[f32]) -> (f64, f64) {
-    assert_eq!(ours.len(), reference.len(), "lengths differ");
-    let max_abs = ours
-        .iter()
-        .zip(reference)
-        .map(|(a, b)| (*a as f64 - *b as f64).abs())
-        .fold(0.0, f64::max);
-    let scale = reference.iter().map(|v| v.abs() as f64).fold(0.0, f64::max);
-    (max_abs, max_abs / scale.max(f64::MIN_POSITIVE))
-}
 
 fn check_fixture(scheduler: &str, case: &str) {
     let folder = fixtures().join(format!("scheduler_{scheduler}"));
