@@ -10,3 +10,4 @@ pub mod noise;
 pub mod scheduler;
 pub mod tensor_io;
 pub mod wan;
+pub mod weights;

@@ -120,9 +120,8 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
-        Component::Vae | Component::T5 => {
-            Err("only --component scheduler and dit are implemented so far".into())
-        }
+        Component::Vae => Err("--component vae is not implemented yet".into()),
+        Component::T5 => Err("--component t5 is not implemented yet".into()),
     }
 }
 

@@ -7,7 +7,6 @@ mod embeddings;
 mod model;
 mod norm;
 mod rope;
-mod weights;
 
 pub use block::{Attention, FeedForward, TransformerBlock};
 pub use config::{DitConfig, DitConfigError};
@@ -15,4 +14,4 @@ pub use embeddings::{timestep_sinusoid, ConditionEmbedder, Conditioning, PatchEm
 pub use model::WanDit;
 pub use norm::{layer_norm_plain, QkRmsNorm};
 pub use rope::Rope3d;
-pub use weights::{LoadError, LoadReport};
+pub use crate::weights::{LoadError, LoadReport};

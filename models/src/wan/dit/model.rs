@@ -12,7 +12,7 @@ use super::config::DitConfig;
 use super::embeddings::{ConditionEmbedder, PatchEmbedding};
 use super::norm::layer_norm_plain;
 use super::rope::Rope3d;
-use super::weights::{LoadError, Weights};
+use crate::weights::{LoadError, Weights};
 use crate::tensor_io::TensorFile;
 
 /// The Wan diffusion transformer.

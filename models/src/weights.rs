@@ -1,5 +1,5 @@
-//! Setting a module's parameters from diffusers' safetensors (`save_pretrained` names), with a
-//! report of missing, unexpected and mis-shaped tensors for a wrong file.
+//! Setting a module's parameters from a safetensors file in the reference's tensor names, with a
+//! report of missing, unexpected and mis-shaped tensors for a wrong file. Shared by every model.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -65,7 +65,7 @@ pub enum LoadError {
 }
 
 /// A weights file being applied to a module tree.
-pub(crate) struct Weights<'a> {
+pub struct Weights<'a> {
     file: &'a TensorFile,
     used: BTreeSet<String>,
     report: LoadReport,
