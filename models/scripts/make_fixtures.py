@@ -28,7 +28,8 @@ import diffusers
 import numpy as np
 import torch
 from diffusers import FlowMatchEulerDiscreteScheduler, UniPCMultistepScheduler, WanTransformer3DModel
-from safetensors.numpy import save_file
+from safetensors.numpy import load_file, save_file
+from safetensors.torch import load_file as load_torch_file, save_file as save_torch_file
 
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
 # [B, C, F, H, W]: a tiny video latent.
@@ -192,10 +193,133 @@ def make_dit_fixture():
     print(f"{path.relative_to(FIXTURES.parent)}: sample max |v| {np.abs(tensors['sample']).max():.3f}")
 
 
+# diffusers' conversion table (scripts/convert_wan_to_diffusers.py) read backwards: diffusers
+# name fragment -> the original Wan / ComfyUI one.
+DIFFUSERS_TO_ORIGINAL = [
+    ("condition_embedder.time_embedder.linear_1", "time_embedding.0"),
+    ("condition_embedder.time_embedder.linear_2", "time_embedding.2"),
+    ("condition_embedder.text_embedder.linear_1", "text_embedding.0"),
+    ("condition_embedder.text_embedder.linear_2", "text_embedding.2"),
+    ("condition_embedder.time_proj", "time_projection.1"),
+    ("attn1.to_out.0", "self_attn.o"),
+    ("attn2.to_out.0", "cross_attn.o"),
+    ("attn1.to_", "self_attn."),
+    ("attn2.to_", "cross_attn."),
+    ("attn1.norm_", "self_attn.norm_"),
+    ("attn2.norm_", "cross_attn.norm_"),
+    ("ffn.net.0.proj", "ffn.0"),
+    ("ffn.net.2", "ffn.2"),
+    (".norm2.", ".norm3."),
+    ("proj_out", "head.head"),
+]
+
+
+def original_name(name):
+    if name == "scale_shift_table":
+        return "head.modulation"
+    if name.endswith(".scale_shift_table"):
+        return name.replace(".scale_shift_table", ".modulation")
+    for fragment, original in DIFFUSERS_TO_ORIGINAL:
+        name = name.replace(fragment, original)
+    return name
+
+
+def quantise_fp8_scaled(state):
+    """ComfyUI's `fp8_scaled` layout: every 2-D Linear weight inside the blocks stored as
+    float8_e4m3fn divided by a per-tensor `scale_weight` (max |w| / 448), the rest in fp16, and a
+    `scaled_fp8` marker. Returns (file tensors, the weights the file stands for, in fp32)."""
+    stored, effective = {"scaled_fp8": torch.zeros(2, dtype=torch.float8_e4m3fn)}, {}
+    for name, value in state.items():
+        original = original_name(name)
+        if original.startswith("blocks.") and original.endswith(".weight") and value.ndim == 2:
+            scale = value.abs().max() / 448.0
+            q = (value / scale).to(torch.float8_e4m3fn)
+            stored[original] = q
+            stored[original[: -len(".weight")] + ".scale_weight"] = scale.reshape(1).float()
+            effective[name] = q.float() * scale.float()
+        else:
+            stored[original] = value.half()
+            effective[name] = value.half().float()
+    return stored, effective
+
+
+def forward_with(model, state, inputs):
+    model.load_state_dict(state)
+    with torch.no_grad():
+        return model(
+            hidden_states=torch.from_numpy(inputs["hidden_states"].copy()),
+            timestep=torch.from_numpy(inputs["timestep"].copy()),
+            encoder_hidden_states=torch.from_numpy(inputs["encoder_hidden_states"].copy()),
+        ).sample.numpy()
+
+
+def make_dit_layout_fixtures():
+    """The tiny DiT of `dit_tiny/` in the other layouts and precisions a creator's files come in,
+    each with the reference output of the weights it stands for:
+
+    - `dit_tiny/forward_per_token.safetensors`: Wan2.2 TI2V's per-token timesteps `timestep`
+      [1, tokens] (zero for the first latent frame's tokens, the clean image condition).
+    - `dit_sharded/`: the diffusers folder, sharded with a `*.safetensors.index.json`.
+    - `dit_comfy/wan_tiny_fp16.safetensors` and `wan_tiny_fp8_scaled.safetensors`: ComfyUI's
+      single-file layout (the original Wan names) in fp16 and in fp8 e4m3fn with per-tensor
+      scales; `forward_fp16.safetensors` / `forward_fp8_scaled.safetensors` hold the output of
+      the model with exactly those (rounded) weights, computed in fp32.
+    """
+    source = FIXTURES / "dit_tiny"
+    # From the saved files (not from_pretrained, which wants `accelerate` for this model).
+    model = WanTransformer3DModel(**DIT_TINY).eval()
+    model.load_state_dict(load_torch_file(str(source / "diffusion_pytorch_model.safetensors")))
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    base = load_file(str(source / "forward.safetensors"))
+    inputs = {k: base[k] for k in ("hidden_states", "encoder_hidden_states")}
+
+    # Per-token timesteps: tokens are (frame, row, column) in patch order.
+    _, _, frames, height, width = inputs["hidden_states"].shape
+    pt, ph, pw = DIT_TINY["patch_size"]
+    per_frame = (height // ph) * (width // pw)
+    tokens = (frames // pt) * per_frame
+    timestep = np.full((1, tokens), 637.0, dtype=np.float32)
+    timestep[0, :per_frame] = 0.0
+    per_token = dict(inputs, timestep=timestep)
+    sample = forward_with(model, state, per_token)
+    save_file({**contiguous(per_token), "sample": contiguous({"s": sample})["s"]},
+              str(source / "forward_per_token.safetensors"),
+              metadata={"diffusers": diffusers.__version__})
+
+    sharded = FIXTURES / "dit_sharded"
+    if sharded.exists():
+        shutil.rmtree(sharded)
+    model.save_pretrained(sharded, safe_serialization=True, max_shard_size="60KB")
+    assert len(list(sharded.glob("*.safetensors"))) > 1, "expected several shards"
+
+    comfy = FIXTURES / "dit_comfy"
+    if comfy.exists():
+        shutil.rmtree(comfy)
+    comfy.mkdir()
+    with_one_timestep = dict(inputs, timestep=base["timestep"])
+    fp16 = {original_name(k): v.half() for k, v in state.items()}
+    save_torch_file(fp16, str(comfy / "wan_tiny_fp16.safetensors"))
+    effective = {k: v.half().float() for k, v in state.items()}
+    save_file({"sample": contiguous({"s": forward_with(model, effective, with_one_timestep)})["s"]},
+              str(comfy / "forward_fp16.safetensors"))
+    stored, effective = quantise_fp8_scaled(state)
+    save_torch_file(stored, str(comfy / "wan_tiny_fp8_scaled.safetensors"))
+    save_file({"sample": contiguous({"s": forward_with(model, effective, with_one_timestep)})["s"]},
+              str(comfy / "forward_fp8_scaled.safetensors"))
+    model.load_state_dict(state)
+    for path in sorted([*comfy.iterdir(), *sharded.iterdir(), source / "forward_per_token.safetensors"]):
+        print(f"{path.relative_to(FIXTURES.parent)}: {path.stat().st_size} bytes")
+
+
+def contiguous(tensors):
+    return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}
+
+
 def main():
     torch.manual_seed(0)
     print(f"torch {torch.__version__}, diffusers {diffusers.__version__}, numpy {np.__version__}")
     make_dit_fixture()
+    make_dit_layout_fixtures()
     for index, (name, (factory, cases)) in enumerate(SCHEDULERS.items()):
         folder = FIXTURES / f"scheduler_{name}"
         if folder.exists():

@@ -1,8 +1,9 @@
 //! Setting a module's parameters from a safetensors file in the reference's tensor names, with a
 //! report of missing, unexpected and mis-shaped tensors for a wrong file. Shared by every model.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 use burn::module::Param;
 use burn::nn::{LayerNorm, Linear, RmsNorm};
@@ -59,36 +60,225 @@ pub enum LoadError {
     /// The file could not be read.
     #[error(transparent)]
     File(#[from] TensorFileError),
+    /// The path holds no weights Motionboard can use.
+    #[error("{path}: {reason}")]
+    NoWeights { path: PathBuf, reason: String },
     /// The file does not fit the model.
     #[error("{path} does not fit this model: {report}")]
     Mismatch { path: String, report: LoadReport },
 }
 
-/// A weights file being applied to a module tree.
-pub struct Weights<'a> {
-    file: &'a TensorFile,
-    used: BTreeSet<String>,
-    report: LoadReport,
+/// The safetensors file(s) holding one model's weights, memory-mapped: one file (a ComfyUI
+/// single file or a diffusers `diffusion_pytorch_model.safetensors`), or the shards a diffusers
+/// folder lists in its `*.safetensors.index.json`.
+pub struct WeightFiles {
+    path: PathBuf,
+    files: Vec<TensorFile>,
 }
 
-impl<'a> Weights<'a> {
-    pub fn new(file: &'a TensorFile) -> Self {
+/// Names in an fp8 "scaled" file (ComfyUI's `*_fp8_scaled.safetensors`) that describe the
+/// quantisation rather than being weights: `<layer>.scale_weight` multiplies `<layer>.weight`.
+const FP8_SCALE_SUFFIX: &str = ".scale_weight";
+const FP8_METADATA: [&str; 2] = [".scale_input", "scaled_fp8"];
+
+impl WeightFiles {
+    /// Opens `path`: a `.safetensors` file, a `*.safetensors.index.json`, or a folder holding
+    /// either (an index wins; otherwise the folder must hold exactly one `.safetensors`).
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, LoadError> {
+        let path = path.as_ref();
+        let no_weights = |reason: String| LoadError::NoWeights {
+            path: path.to_owned(),
+            reason,
+        };
+        if path.is_dir() {
+            let entries = std::fs::read_dir(path)
+                .map_err(|e| no_weights(format!("cannot list the folder: {e}")))?;
+            let mut names: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file())
+                .collect();
+            names.sort();
+            let has_suffix = |p: &PathBuf, suffix: &str| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.ends_with(suffix))
+            };
+            let indexes: Vec<&PathBuf> = names
+                .iter()
+                .filter(|p| has_suffix(p, ".safetensors.index.json"))
+                .collect();
+            if let [index] = indexes[..] {
+                return Self::open(index);
+            }
+            let files: Vec<&PathBuf> = names
+                .iter()
+                .filter(|p| has_suffix(p, ".safetensors"))
+                .collect();
+            return match files[..] {
+                [file] => Self::open(file),
+                [] => Err(no_weights(
+                    "the folder has no .safetensors file (Motionboard loads safetensors only)"
+                        .into(),
+                )),
+                _ => Err(no_weights(format!(
+                    "the folder has several .safetensors files and no index naming its shards; \
+                     choose one of: {}",
+                    file_names(&files)
+                ))),
+            };
+        }
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.ends_with(".index.json") {
+            return Self::open_index(path);
+        }
+        Ok(Self {
+            path: path.to_owned(),
+            files: vec![TensorFile::map(path)?],
+        })
+    }
+
+    /// The shards a diffusers index (`{"weight_map": {tensor: file}}`) names, in its folder.
+    fn open_index(path: &Path) -> Result<Self, LoadError> {
+        let bad = |reason: String| LoadError::NoWeights {
+            path: path.to_owned(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+        let index: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| bad(format!("not a valid index (JSON): {e}")))?;
+        let map = index
+            .get("weight_map")
+            .and_then(|m| m.as_object())
+            .ok_or_else(|| bad("the index has no `weight_map`".into()))?;
+        let mut shards: Vec<&str> = map.values().filter_map(|v| v.as_str()).collect();
+        shards.sort_unstable();
+        shards.dedup();
+        if shards.is_empty() {
+            return Err(bad("the index names no shard files".into()));
+        }
+        let folder = path.parent().unwrap_or(Path::new("."));
+        let files = shards
+            .iter()
+            .map(|shard| TensorFile::map(folder.join(shard)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            path: path.to_owned(),
+            files,
+        })
+    }
+
+    /// One file already opened.
+    pub fn single(file: TensorFile) -> Self {
         Self {
-            file,
-            used: BTreeSet::new(),
-            report: LoadReport::default(),
+            path: file.path().to_owned(),
+            files: vec![file],
         }
     }
 
-    /// Host values of `name` if its shape is `expected`; records what went wrong otherwise.
+    /// What was opened (a file, an index or a folder's file).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The files, in shard order.
+    pub fn files(&self) -> &[TensorFile] {
+        &self.files
+    }
+
+    /// Whether any file has a tensor called `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.files.iter().any(|f| f.contains(name))
+    }
+
+    /// Every tensor name, sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.files.iter().flat_map(TensorFile::names).collect();
+        names.sort();
+        names
+    }
+}
+
+fn file_names(paths: &[&PathBuf]) -> String {
+    paths
+        .iter()
+        .filter_map(|p| p.file_name().and_then(|n| n.to_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Where a tensor the model asks for lives: (file, name in that file).
+type Location = (usize, String);
+
+/// Weights being applied to a module tree, in the reference's (diffusers / transformers)
+/// tensor names, whatever names the file itself uses.
+pub struct Weights<'a> {
+    files: Vec<&'a TensorFile>,
+    /// Reference name -> where it is.
+    locations: BTreeMap<String, Location>,
+    /// File names no reference name maps to.
+    untranslated: Vec<String>,
+    used: BTreeSet<String>,
+    report: LoadReport,
+    origin: PathBuf,
+}
+
+impl<'a> Weights<'a> {
+    /// Weights from one file whose names are the reference's.
+    pub fn new(file: &'a TensorFile) -> Self {
+        Self::build(vec![file], file.path().to_owned(), &|name| {
+            Some(name.to_owned())
+        })
+    }
+
+    /// Weights from a set of files whose names `translate` maps to the reference's (`None`:
+    /// the name means nothing to this model and is reported as unexpected).
+    pub fn translated(files: &'a WeightFiles, translate: &dyn Fn(&str) -> Option<String>) -> Self {
+        Self::build(files.files.iter().collect(), files.path.clone(), translate)
+    }
+
+    fn build(
+        files: Vec<&'a TensorFile>,
+        origin: PathBuf,
+        translate: &dyn Fn(&str) -> Option<String>,
+    ) -> Self {
+        let mut locations = BTreeMap::new();
+        let mut untranslated = Vec::new();
+        for (index, file) in files.iter().enumerate() {
+            for name in file.names() {
+                if name.ends_with(FP8_SCALE_SUFFIX)
+                    || FP8_METADATA.iter().any(|m| name.ends_with(m))
+                {
+                    continue;
+                }
+                match translate(&name) {
+                    Some(reference) => {
+                        locations.insert(reference, (index, name));
+                    }
+                    None => untranslated.push(name),
+                }
+            }
+        }
+        Self {
+            files,
+            locations,
+            untranslated,
+            used: BTreeSet::new(),
+            report: LoadReport::default(),
+            origin,
+        }
+    }
+
+    /// Host values of `name` (a reference name) if its shape is `expected`; records what went
+    /// wrong otherwise. fp8 tensors with a `scale_weight` beside them come back dequantised.
     pub fn values(&mut self, name: &str, expected: &[usize]) -> Option<Vec<f32>> {
-        if !self.file.contains(name) {
+        let Some((index, stored)) = self.locations.get(name).cloned() else {
             self.report.missing.push(name.to_owned());
             return None;
-        }
+        };
         self.used.insert(name.to_owned());
-        match self.file.f32(name) {
-            Ok(t) if t.shape == expected => Some(t.values),
+        let file = self.files[index];
+        match file.f32(&stored) {
+            Ok(t) if t.shape == expected => Some(self.dequantised(file, &stored, t.values)),
             Ok(t) => {
                 self.report
                     .misshaped
@@ -100,6 +290,33 @@ impl<'a> Weights<'a> {
                 None
             }
         }
+    }
+
+    /// `values` times the tensor's fp8 scale, if it is an fp8 tensor with one.
+    fn dequantised(&mut self, file: &TensorFile, stored: &str, mut values: Vec<f32>) -> Vec<f32> {
+        let is_fp8 = matches!(
+            file.dtype(stored),
+            Some(safetensors::Dtype::F8_E4M3 | safetensors::Dtype::F8_E5M2)
+        );
+        let Some(stem) = stored.strip_suffix(".weight") else {
+            return values;
+        };
+        let scale_name = format!("{stem}{FP8_SCALE_SUFFIX}");
+        if !is_fp8 || !file.contains(&scale_name) {
+            return values;
+        }
+        match file.f32(&scale_name) {
+            Ok(scale) if scale.values.len() == 1 => {
+                let scale = scale.values[0];
+                values.iter_mut().for_each(|v| *v *= scale);
+            }
+            Ok(scale) => self.report.unreadable.push(format!(
+                "{scale_name} should hold one scale, it has shape {:?}",
+                scale.shape
+            )),
+            Err(e) => self.report.unreadable.push(e.to_string()),
+        }
+        values
     }
 
     /// Sets `param` from `name` (same shape).
@@ -138,19 +355,23 @@ impl<'a> Weights<'a> {
         self.param(&mut norm.gamma, &format!("{prefix}.weight"));
     }
 
-    /// The report, with every unused file tensor as unexpected.
+    /// The report, with every file tensor the model did not use as unexpected (in the file's
+    /// own names).
     pub fn finish(mut self) -> Result<(), LoadError> {
-        self.report.unexpected = self
-            .file
-            .names()
-            .into_iter()
-            .filter(|n| !self.used.contains(n))
-            .collect();
+        let mut unexpected = std::mem::take(&mut self.untranslated);
+        unexpected.extend(
+            self.locations
+                .iter()
+                .filter(|(reference, _)| !self.used.contains(*reference))
+                .map(|(_, (_, stored))| stored.clone()),
+        );
+        unexpected.sort();
+        self.report.unexpected = unexpected;
         if self.report.is_clean() {
             Ok(())
         } else {
             Err(LoadError::Mismatch {
-                path: self.file.path().display().to_string(),
+                path: self.origin.display().to_string(),
                 report: self.report,
             })
         }

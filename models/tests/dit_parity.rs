@@ -35,24 +35,111 @@ fn tensor<const D: usize>(t: HostTensor, device: &Device) -> Tensor<D> {
     Tensor::from_data(TensorData::new(t.values, shape), device)
 }
 
-#[test]
-fn tiny_dit_matches_diffusers() {
+/// Runs `model` on the inputs of `inputs` (its `timestep` [B] or [B, tokens]) and compares the
+/// output with `reference`'s `sample`, printing the errors under `label`.
+fn assert_forward_matches(model: &WanDit, inputs: &str, reference: &std::path::Path, label: &str) {
     let device = Device::flex();
-    let model = tiny_model(&device);
-    let io = TensorFile::read(folder().join("forward.safetensors")).unwrap();
+    let io = TensorFile::read(folder().join(inputs)).unwrap();
     let timestep = io.f32("timestep").unwrap();
-    let batch = timestep.shape[0];
+    let t_shape = match timestep.shape[..] {
+        [b] => [b, 1],
+        [b, t] => [b, t],
+        _ => panic!("timestep shape {:?}", timestep.shape),
+    };
     let out = model.forward(
         tensor::<5>(io.f32("hidden_states").unwrap(), &device),
-        tensor::<1>(timestep, &device).reshape([batch, 1]),
+        Tensor::from_data(TensorData::new(timestep.values, t_shape), &device),
         tensor::<3>(io.f32("encoder_hidden_states").unwrap(), &device),
     );
-    let reference = io.f32("sample").unwrap();
+    let reference = TensorFile::read(reference).unwrap().f32("sample").unwrap();
     assert_eq!(out.dims().to_vec(), reference.shape);
     let ours: Vec<f32> = out.into_data().try_to_vec::<f32>().unwrap();
     let (max_abs, rel) = errors(&ours, &reference.values);
-    println!("dit_tiny forward: sample max abs {max_abs:.3e} rel {rel:.3e}");
-    assert!(rel < MAX_RELATIVE_ERROR, "relative error {rel:.3e}");
+    println!("{label}: sample max abs {max_abs:.3e} rel {rel:.3e}");
+    assert!(
+        rel < MAX_RELATIVE_ERROR,
+        "{label}: relative error {rel:.3e}"
+    );
+}
+
+#[test]
+fn tiny_dit_matches_diffusers() {
+    let model = tiny_model(&Device::flex());
+    let io = folder().join("forward.safetensors");
+    assert_forward_matches(&model, "forward.safetensors", &io, "dit_tiny forward");
+}
+
+#[test]
+fn per_token_timesteps_match_diffusers() {
+    // Wan2.2 TI2V: the first latent frame's tokens at timestep 0, the rest at 637.
+    let model = tiny_model(&Device::flex());
+    let io = folder().join("forward_per_token.safetensors");
+    assert_forward_matches(
+        &model,
+        "forward_per_token.safetensors",
+        &io,
+        "dit_tiny per-token timesteps",
+    );
+}
+
+#[test]
+fn sharded_diffusers_folder_loads() {
+    let device = Device::flex();
+    let config = DitConfig::load(folder().join("config.json")).unwrap();
+    let sharded = fixtures().join("dit_sharded");
+    // The folder (its index names three shards) and the index itself both work.
+    for path in [
+        sharded.clone(),
+        sharded.join("diffusion_pytorch_model.safetensors.index.json"),
+    ] {
+        let model = WanDit::load(&config, &path, &device).unwrap();
+        let reference = folder().join("forward.safetensors");
+        assert_forward_matches(&model, "forward.safetensors", &reference, "dit sharded");
+    }
+}
+
+#[test]
+fn comfyui_single_files_load_in_fp16_and_fp8_scaled() {
+    let device = Device::flex();
+    let config = DitConfig::load(folder().join("config.json")).unwrap();
+    let comfy = fixtures().join("dit_comfy");
+    for (weights, reference) in [
+        ("wan_tiny_fp16.safetensors", "forward_fp16.safetensors"),
+        (
+            "wan_tiny_fp8_scaled.safetensors",
+            "forward_fp8_scaled.safetensors",
+        ),
+    ] {
+        let model = WanDit::load(&config, comfy.join(weights), &device).unwrap();
+        assert_forward_matches(
+            &model,
+            "forward.safetensors",
+            &comfy.join(reference),
+            weights,
+        );
+    }
+}
+
+#[test]
+fn pickle_checkpoints_are_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let pickle = dir.path().join("wan2.1_t2v_1.3B.pth");
+    std::fs::write(&pickle, [0x80, 0x02, b'}', b'q']).unwrap();
+    let config = DitConfig::load(folder().join("config.json")).unwrap();
+    let err = WanDit::load(&config, &pickle, &Device::flex())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("pickle")
+            && err.contains("wan2.1_t2v_1.3B.pth")
+            && err.contains("safetensors"),
+        "{err}"
+    );
+    // A folder with only a pickle in it says there is no safetensors file.
+    let err = WanDit::load(&config, dir.path(), &Device::flex())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no .safetensors"), "{err}");
 }
 
 #[test]

@@ -10,10 +10,10 @@ use burn::tensor::TensorData;
 use super::block::{Attention, TransformerBlock};
 use super::config::DitConfig;
 use super::embeddings::{ConditionEmbedder, PatchEmbedding};
+use super::names::{is_diffusers_layout, original_to_diffusers};
 use super::norm::layer_norm_plain;
 use super::rope::Rope3d;
-use crate::weights::{LoadError, Weights};
-use crate::tensor_io::TensorFile;
+use crate::weights::{LoadError, WeightFiles, Weights};
 
 /// The Wan diffusion transformer.
 #[derive(Module, Debug)]
@@ -64,17 +64,23 @@ impl WanDit {
         }
     }
 
-    /// The model for `config` with the weights of a diffusers safetensors file
-    /// (`diffusion_pytorch_model.safetensors`, f32 or f64). A file that does not fit reports
-    /// every missing, unexpected and mis-shaped tensor.
+    /// The model for `config` with the weights at `weights`: a diffusers
+    /// `diffusion_pytorch_model.safetensors`, a diffusers folder (sharded through its index),
+    /// or a ComfyUI / original Wan single file (`wan2.1_t2v_1.3B_fp16.safetensors`), in f32,
+    /// f16, bf16 or fp8 (scaled), memory-mapped and converted on load. A file that does not fit
+    /// reports every missing, unexpected and mis-shaped tensor.
     pub fn load(
         config: &DitConfig,
         weights: impl AsRef<Path>,
         device: &Device,
     ) -> Result<Self, LoadError> {
-        let file = TensorFile::read(weights)?;
+        let files = WeightFiles::open(weights)?;
+        let mut w = if is_diffusers_layout(&files.names()) {
+            Weights::translated(&files, &|name| Some(name.to_owned()))
+        } else {
+            Weights::translated(&files, &original_to_diffusers)
+        };
         let mut model = Self::init(config, device);
-        let mut w = Weights::new(&file);
 
         // The Conv3d kernel [dim, C, pt, ph, pw] is the patch Linear's [dim, C*pt*ph*pw].
         let [pt, ph, pw] = config.patch_size;
