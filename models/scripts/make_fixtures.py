@@ -31,6 +31,9 @@ from diffusers import FlowMatchEulerDiscreteScheduler, UniPCMultistepScheduler, 
 from safetensors.numpy import load_file, save_file
 from safetensors.torch import load_file as load_torch_file, save_file as save_torch_file
 
+import fixtures_t5
+import fixtures_vae
+
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
 # [B, C, F, H, W]: a tiny video latent.
 SHAPE = (1, 4, 3, 4, 4)
@@ -320,6 +323,8 @@ def main():
     print(f"torch {torch.__version__}, diffusers {diffusers.__version__}, numpy {np.__version__}")
     make_dit_fixture()
     make_dit_layout_fixtures()
+    fixtures_t5.make(FIXTURES)
+    fixtures_vae.make(FIXTURES)
     for index, (name, (factory, cases)) in enumerate(SCHEDULERS.items()):
         folder = FIXTURES / f"scheduler_{name}"
         if folder.exists():

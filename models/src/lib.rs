@@ -1,13 +1,15 @@
 //! Motionboard's diffusion engine: the Wan video model family in burn.
 //!
-//! This crate knows nothing of projects or UI. So far it has the flow-matching samplers
-//! ([`scheduler`]), seeded host-side noise ([`noise`]) and the checking tool's plumbing
-//! ([`check`], [`tensor_io`]) and the Wan DiT forward with its diffusers weight loader
-//! ([`wan::dit`]); the VAE and umT5 come next.
+//! This crate knows nothing of projects or UI. It has the flow-matching samplers
+//! ([`scheduler`]), seeded host-side noise ([`noise`]), the Wan DiT and VAE ([`wan`]), the umT5
+//! text encoder with its tokenizer and prompt cache ([`t5`]), the weights loader shared by all
+//! of them ([`weights`], [`tensor_io`]: safetensors only, memory-mapped, diffusers and ComfyUI
+//! layouts, f32/f16/bf16/fp8) and the checking tool's components ([`check`]).
 
 pub mod check;
 pub mod noise;
 pub mod scheduler;
+pub mod t5;
 pub mod tensor_io;
 pub mod wan;
 pub mod weights;

@@ -79,7 +79,9 @@ pub struct WeightFiles {
 /// Names in an fp8 "scaled" file (ComfyUI's `*_fp8_scaled.safetensors`) that describe the
 /// quantisation rather than being weights: `<layer>.scale_weight` multiplies `<layer>.weight`.
 const FP8_SCALE_SUFFIX: &str = ".scale_weight";
-const FP8_METADATA: [&str; 2] = [".scale_input", "scaled_fp8"];
+/// Names that are not weights: fp8 metadata, and the SentencePiece model some ComfyUI text
+/// encoder files carry as a byte tensor.
+const NOT_WEIGHTS: [&str; 3] = [".scale_input", "scaled_fp8", "spiece_model"];
 
 impl WeightFiles {
     /// Opens `path`: a `.safetensors` file, a `*.safetensors.index.json`, or a folder holding
@@ -245,8 +247,7 @@ impl<'a> Weights<'a> {
         let mut untranslated = Vec::new();
         for (index, file) in files.iter().enumerate() {
             for name in file.names() {
-                if name.ends_with(FP8_SCALE_SUFFIX)
-                    || FP8_METADATA.iter().any(|m| name.ends_with(m))
+                if name.ends_with(FP8_SCALE_SUFFIX) || NOT_WEIGHTS.iter().any(|m| name.ends_with(m))
                 {
                     continue;
                 }

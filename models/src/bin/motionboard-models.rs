@@ -4,17 +4,22 @@
 //!  --inputs IN.safetensors --out OUT.safetensors [--device flex]` runs one component on
 //! tensors in the reference's names (see `models::check`), so its outputs can be compared with
 //! diffusers'. `--component dit --config config.json --weights
-//! diffusion_pytorch_model.safetensors` runs one forward of the Wan DiT.
+//! diffusion_pytorch_model.safetensors` runs one forward of the Wan DiT; `--component t5
+//! --config config.json --weights model.safetensors` one forward of the umT5 text encoder;
+//! `--component vae --config vae/config.json --weights
+//! vae/diffusion_pytorch_model.safetensors` encodes `sample` and decodes its latent.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use burn::prelude::Device;
 use clap::{Parser, Subcommand, ValueEnum};
-use models::check::{run_dit, run_scheduler, CheckError};
+use models::check::{run_dit, run_scheduler, run_t5, run_vae, CheckError};
 use models::scheduler::FlowSchedulerConfig;
+use models::t5::{T5Config, UmT5Encoder};
 use models::tensor_io::{write_f32, TensorFile};
 use models::wan::dit::{DitConfig, WanDit};
+use models::wan::vae::{VaeConfig, WanVae};
 
 #[derive(Parser)]
 #[command(
@@ -120,8 +125,38 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
-        Component::Vae => Err("--component vae is not implemented yet".into()),
-        Component::T5 => Err("--component t5 is not implemented yet".into()),
+        Component::Vae => {
+            let weights = weights
+                .ok_or("the VAE needs --weights (vae/diffusion_pytorch_model.safetensors)")?;
+            let config = VaeConfig::load(&config).map_err(|e| e.to_string())?;
+            let model = WanVae::load(&config, &weights, &device).map_err(|e| e.to_string())?;
+            let inputs = TensorFile::read(&inputs).map_err(|e| e.to_string())?;
+            let outputs = run_vae(&model, &inputs, &device)
+                .map_err(|e: CheckError| format!("{}: {e}", inputs.path().display()))?;
+            write_f32(&out, &outputs).map_err(|e| e.to_string())?;
+            println!(
+                "vae: latent {:?} and decoded {:?} written to {}",
+                outputs["latent"].shape,
+                outputs["decoded"].shape,
+                out.display()
+            );
+            Ok(())
+        }
+        Component::T5 => {
+            let weights = weights.ok_or("umT5 needs --weights (model.safetensors)")?;
+            let config = T5Config::load(&config).map_err(|e| e.to_string())?;
+            let model = UmT5Encoder::load(&config, &weights, &device).map_err(|e| e.to_string())?;
+            let inputs = TensorFile::read(&inputs).map_err(|e| e.to_string())?;
+            let outputs = run_t5(&model, &inputs, &device)
+                .map_err(|e: CheckError| format!("{}: {e}", inputs.path().display()))?;
+            write_f32(&out, &outputs).map_err(|e| e.to_string())?;
+            println!(
+                "t5: last_hidden_state {:?} written to {}",
+                outputs["last_hidden_state"].shape,
+                out.display()
+            );
+            Ok(())
+        }
     }
 }
 

@@ -10,6 +10,11 @@ use burn::tensor::TensorData;
 use crate::scheduler::{FlowSchedulerConfig, SchedulerError};
 use crate::tensor_io::{HostTensor, TensorFile, TensorFileError};
 
+mod t5;
+mod vae;
+pub use t5::run_t5;
+pub use vae::run_vae;
+
 /// An error from a checking-tool run.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {

@@ -1,3 +1,5 @@
-//! The Wan video model family (Wan2.1 / Wan2.2): so far the diffusion transformer ([`dit`]).
+//! The Wan video model family (Wan2.1 / Wan2.2): the diffusion transformer ([`dit`]) and the
+//! video VAE ([`vae`]).
 
 pub mod dit;
+pub mod vae;

@@ -1,0 +1,56 @@
+//! One encoder block (transformers' `UMT5Block`, encoder side): pre-norm self-attention and
+//! pre-norm feed-forward, each added to the residual stream.
+
+use burn::nn::{RmsNorm, RmsNormConfig};
+use burn::prelude::*;
+
+use super::attention::SelfAttention;
+use super::config::{T5Config, T5ConfigError};
+use super::ffn::FeedForward;
+
+/// T5's layer norm: RMS only (no mean subtraction, no bias), `eps` from the config.
+pub fn t5_layer_norm(config: &T5Config, device: &Device) -> RmsNorm {
+    RmsNormConfig::new(config.d_model)
+        .with_epsilon(config.layer_norm_epsilon)
+        .init(device)
+}
+
+/// `encoder.block.N`.
+#[derive(Module, Debug)]
+pub struct EncoderBlock {
+    /// layer.0.SelfAttention.
+    pub attention: SelfAttention,
+    /// layer.0.layer_norm.
+    pub attention_norm: RmsNorm,
+    /// layer.1.DenseReluDense.
+    pub ffn: FeedForward,
+    /// layer.1.layer_norm.
+    pub ffn_norm: RmsNorm,
+}
+
+impl EncoderBlock {
+    /// Random weights for `config`.
+    pub fn init(config: &T5Config, device: &Device) -> Result<Self, T5ConfigError> {
+        Ok(Self {
+            attention: SelfAttention::init(config, device),
+            attention_norm: t5_layer_norm(config, device),
+            ffn: FeedForward::init(config, device)?,
+            ffn_norm: t5_layer_norm(config, device),
+        })
+    }
+
+    /// `x` [B, L, d_model], `buckets` [L, L], `masked` [B, H, L, L] -> [B, L, d_model].
+    pub fn forward(
+        &self,
+        x: Tensor<3>,
+        buckets: Tensor<2, Int>,
+        masked: Tensor<4, Bool>,
+    ) -> Tensor<3> {
+        let attended =
+            self.attention
+                .forward(self.attention_norm.forward(x.clone()), buckets, masked);
+        let x = x + attended;
+        let fed = self.ffn.forward(self.ffn_norm.forward(x.clone()));
+        x + fed
+    }
+}

@@ -1,0 +1,158 @@
+//! Prompt embeddings as Wan's pipeline makes them (diffusers'
+//! `WanPipeline._get_t5_prompt_embeds`): clean, tokenize to a fixed length, run the encoder,
+//! keep each prompt's tokens and zero the padding. Cached per prompt: the encoder runs once.
+
+use std::collections::VecDeque;
+
+use burn::prelude::*;
+
+use super::clean::prompt_clean;
+use super::encoder::UmT5Encoder;
+use super::tokenizer::{PromptTokenizer, TokenBatch, TokenizerError};
+
+/// Wan's default `max_sequence_length` (the DiT's text length).
+pub const DEFAULT_MAX_SEQUENCE_LENGTH: usize = 512;
+/// Prompts kept by default (each `[1, 512, 4096]` f32 is 8 MiB).
+pub const DEFAULT_CACHE_CAPACITY: usize = 8;
+
+/// The pipeline's embeddings of a tokenized batch: `[B, max_len, d_model]`, the encoder's
+/// output for each prompt's `seq_len` tokens and zeros after them.
+pub fn prompt_embeds(encoder: &UmT5Encoder, batch: &TokenBatch, device: &Device) -> Tensor<3> {
+    let (ids, mask) = batch.tensors(device);
+    let [b, l] = ids.dims();
+    let hidden = encoder.forward(ids, mask.clone());
+    // Right padding: the mask is 1 for the first seq_len positions, so multiplying by it keeps
+    // exactly `u[:seq_len]` and zeroes the rest.
+    hidden * mask.float().reshape([b, l, 1])
+}
+
+/// Tokenizer + encoder + a small cache of prompt embeddings.
+pub struct PromptEncoder {
+    tokenizer: PromptTokenizer,
+    encoder: UmT5Encoder,
+    device: Device,
+    max_sequence_length: usize,
+    capacity: usize,
+    /// Least recently used first.
+    cache: VecDeque<((String, usize), Tensor<3>)>,
+    encoder_runs: usize,
+}
+
+impl PromptEncoder {
+    /// Prompts of up to [`DEFAULT_MAX_SEQUENCE_LENGTH`] tokens, the last
+    /// [`DEFAULT_CACHE_CAPACITY`] kept. `device` is where `encoder` lives.
+    pub fn new(tokenizer: PromptTokenizer, encoder: UmT5Encoder, device: Device) -> Self {
+        Self {
+            tokenizer,
+            encoder,
+            device,
+            max_sequence_length: DEFAULT_MAX_SEQUENCE_LENGTH,
+            capacity: DEFAULT_CACHE_CAPACITY,
+            cache: VecDeque::new(),
+            encoder_runs: 0,
+        }
+    }
+
+    /// Tokens per prompt (the pipeline's `max_sequence_length`).
+    pub fn with_max_sequence_length(mut self, max_sequence_length: usize) -> Self {
+        self.max_sequence_length = max_sequence_length;
+        self
+    }
+
+    /// How many prompts the cache keeps (0: no cache).
+    pub fn with_cache_capacity(mut self, capacity: usize) -> Self {
+        self.capacity = capacity;
+        while self.cache.len() > capacity {
+            self.cache.pop_front();
+        }
+        self
+    }
+
+    /// Tokens per prompt.
+    pub fn max_sequence_length(&self) -> usize {
+        self.max_sequence_length
+    }
+
+    /// The tokenizer.
+    pub fn tokenizer(&self) -> &PromptTokenizer {
+        &self.tokenizer
+    }
+
+    /// The encoder.
+    pub fn encoder(&self) -> &UmT5Encoder {
+        &self.encoder
+    }
+
+    /// How many times the encoder has run (cache hits do not run it).
+    pub fn encoder_runs(&self) -> usize {
+        self.encoder_runs
+    }
+
+    /// Forgets every cached prompt.
+    pub fn clear_cache(&mut self) {
+        self.cache.clear();
+    }
+
+    /// The embeddings of one prompt: `[1, max_sequence_length, d_model]`, from the cache when
+    /// the same text was encoded at the same length recently.
+    pub fn encode(&mut self, prompt: &str) -> Result<Tensor<3>, TokenizerError> {
+        self.encode_many(&[prompt])
+    }
+
+    /// The embeddings of several prompts (e.g. the prompt and the negative prompt):
+    /// `[B, max_sequence_length, d_model]`. Prompts not in the cache are encoded together in one
+    /// batch.
+    pub fn encode_many(&mut self, prompts: &[&str]) -> Result<Tensor<3>, TokenizerError> {
+        let mut found: Vec<Option<Tensor<3>>> = prompts.iter().map(|p| self.lookup(p)).collect();
+        let mut missing: Vec<&str> = Vec::new();
+        for (prompt, hit) in prompts.iter().zip(&found) {
+            if hit.is_none() && !missing.contains(prompt) {
+                missing.push(prompt);
+            }
+        }
+        if !missing.is_empty() {
+            let cleaned: Vec<String> = missing.iter().map(|p| prompt_clean(p)).collect();
+            let cleaned: Vec<&str> = cleaned.iter().map(String::as_str).collect();
+            let batch = self
+                .tokenizer
+                .encode_batch(&cleaned, self.max_sequence_length)?;
+            let embeds = prompt_embeds(&self.encoder, &batch, &self.device);
+            self.encoder_runs += 1;
+            let rows = embeds.split(1, 0);
+            for (prompt, slot) in prompts.iter().zip(found.iter_mut()) {
+                if slot.is_none() {
+                    let at = missing.iter().position(|m| m == prompt);
+                    *slot = at.map(|at| rows[at].clone());
+                }
+            }
+            for (prompt, row) in missing.iter().zip(rows) {
+                self.remember((*prompt).to_owned(), row);
+            }
+        }
+        let rows: Vec<Tensor<3>> = found.into_iter().flatten().collect();
+        Ok(Tensor::cat(rows, 0))
+    }
+
+    fn lookup(&mut self, prompt: &str) -> Option<Tensor<3>> {
+        let key_len = self.max_sequence_length;
+        let at = self
+            .cache
+            .iter()
+            .position(|((p, l), _)| p == prompt && *l == key_len)?;
+        let entry = self.cache.remove(at)?;
+        let value = entry.1.clone();
+        self.cache.push_back(entry);
+        Some(value)
+    }
+
+    fn remember(&mut self, prompt: String, embeds: Tensor<3>) {
+        if self.capacity == 0 {
+            return;
+        }
+        while self.cache.len() >= self.capacity {
+            self.cache.pop_front();
+        }
+        self.cache
+            .push_back(((prompt, self.max_sequence_length), embeds));
+    }
+}
