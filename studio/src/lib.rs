@@ -1,6 +1,7 @@
 //! Motionboard's core, without a window: projects, motion, the warp engine, rendering and
 //! MP4 export. The desktop app (src-tauri) and the `motionboard` CLI are thin layers over it.
 
+pub mod audio;
 pub mod export;
 pub mod motion;
 pub mod picture;

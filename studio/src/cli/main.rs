@@ -33,6 +33,14 @@ enum Command {
     Animate(AnimateArgs),
     /// Render a saved project folder to an MP4.
     Render(RenderArgs),
+    /// Print the beat times of a music file in seconds, one per line (tempo on stderr).
+    Beats(BeatsArgs),
+}
+
+#[derive(clap::Args)]
+struct BeatsArgs {
+    /// The sound file: wav, flac, ogg (vorbis), mp3 or m4a (aac), recognised by content.
+    file: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -222,11 +230,41 @@ fn render(args: RenderArgs) -> Result<()> {
     Ok(())
 }
 
+fn beats(args: BeatsArgs) -> Result<()> {
+    use std::io::Write;
+    let loaded = studio::audio::load(&args.file)?;
+    if let Some(warning) = &loaded.warning {
+        eprintln!("warning: {warning}");
+    }
+    let analysis = studio::audio::analyze(&loaded.pcm);
+    if analysis.beats.is_empty() {
+        eprintln!(
+            "no steady beat found in {} ({:.1} s of sound)",
+            args.file.display(),
+            loaded.pcm.duration()
+        );
+        return Ok(());
+    }
+    eprintln!(
+        "{:.1} BPM, {} beats in {:.1} s",
+        analysis.bpm,
+        analysis.beats.len(),
+        loaded.pcm.duration()
+    );
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for t in &analysis.beats {
+        writeln!(out, "{t:.4}").context("writing the beat times")?;
+    }
+    out.flush().context("writing the beat times")?;
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Animate(args) => animate(args),
         Command::Render(args) => render(args),
+        Command::Beats(args) => beats(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,11 +3,17 @@
 //! - it checks `moov` comes before `mdat` (muxide's fast start does this);
 //! - any edit list (`edts`, which holds `elst`) is turned into a `free` box of the same
 //!   size, so nothing moves (muxide writes none today; this keeps it so);
-//! - the track's duration is made exactly `frames / fps`. muxide gives the last frame the
-//!   duration of the one before it, which is right except for a single-frame video, where
-//!   it has nothing to go by and writes one tick.
+//! - the video track's duration is made exactly `frames / fps`. muxide gives the last frame
+//!   the duration of the one before it, which is right except for a single-frame video,
+//!   where it has nothing to go by and writes one tick;
+//! - a sound track's duration is made exactly the samples it holds: muxide gives every AAC
+//!   frame 1024 samples, but the last one is mostly padding, so its duration is cut to the
+//!   samples it really carries and the sound ends with the video.
 //!
-//! Every change is made in place, keeping each box's size, so `stco` offsets stay valid.
+//! Changes are made in place, keeping each box's size, so `stco` offsets stay valid, with
+//! one exception: shortening the last AAC frame needs one more `stts` entry (8 bytes).
+//! Then `moov` grows, everything after it moves 8 bytes on, and every chunk offset is
+//! moved with it.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -93,7 +99,16 @@ pub(crate) fn walk(buf: &[u8]) -> Result<Vec<BoxRef>, String> {
 
 /// The first box found by following `path` of types from the top of `buf`.
 pub(crate) fn find(buf: &[u8], path: &[&[u8; 4]]) -> Result<Option<BoxRef>, String> {
-    let mut range = 0..buf.len();
+    find_in(buf, 0..buf.len(), path)
+}
+
+/// [`find`] starting among the boxes in `buf[range]`.
+pub(crate) fn find_in(
+    buf: &[u8],
+    range: Range<usize>,
+    path: &[&[u8; 4]],
+) -> Result<Option<BoxRef>, String> {
+    let mut range = range;
     let mut found = None;
     for kind in path {
         match children(buf, range.clone())?
@@ -162,58 +177,271 @@ fn set_duration(
     Ok(())
 }
 
-/// Makes the (single) video track last exactly `frames / fps`, rounded to its timescale,
-/// by setting the last sample's duration when it has an `stts` entry of its own (always
-/// so for one frame). Updates `mdhd`, `tkhd` and `mvhd` to match. Returns whether
-/// anything changed.
-pub(crate) fn fix_duration(moov: &mut [u8], frames: u32, fps: u32) -> Result<bool, String> {
-    let missing = |what: &str| format!("the MP4 header has no {what}");
-    let mvhd = find(moov, &[b"moov", b"mvhd"])?.ok_or_else(|| missing("mvhd"))?;
-    let tkhd = find(moov, &[b"moov", b"trak", b"tkhd"])?.ok_or_else(|| missing("tkhd"))?;
-    let mdhd = find(moov, &[b"moov", b"trak", b"mdia", b"mdhd"])?.ok_or_else(|| missing("mdhd"))?;
-    let stts = find(
-        moov,
-        &[b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stts"],
-    )?
-    .ok_or_else(|| missing("stts"))?;
-    let timescale = |b: &BoxRef| {
-        let v1 = moov[b.body.start] == 1;
-        be32(moov, b.body.start + if v1 { 20 } else { 12 }) as u64
+/// The `trak` boxes in `moov`, each with its handler type (`vide`, `soun`, ...; zeros if
+/// it has none).
+fn tracks(moov: &[u8]) -> Result<Vec<(BoxRef, [u8; 4])>, String> {
+    let Some(top) = find(moov, &[b"moov"])? else {
+        return Err("the MP4 header has no moov".into());
     };
-    let (movie_ts, media_ts) = (timescale(&mvhd), timescale(&mdhd));
-    if movie_ts == 0 || media_ts == 0 {
-        return Err("the MP4 header has a zero timescale".into());
+    let mut out = Vec::new();
+    for trak in children(moov, top.body.clone())? {
+        if &trak.kind != b"trak" {
+            continue;
+        }
+        let handler = match find_in(moov, trak.body.clone(), &[b"mdia", b"hdlr"])? {
+            Some(h) if h.body.len() >= 12 => moov[h.body.start + 8..h.body.start + 12]
+                .try_into()
+                .unwrap_or([0; 4]),
+            _ => [0; 4],
+        };
+        out.push((trak, handler));
     }
+    Ok(out)
+}
 
+/// The boxes of one track that hold its timing.
+struct Timing {
+    tkhd: BoxRef,
+    mdhd: BoxRef,
+    stts: BoxRef,
+}
+
+fn timing(moov: &[u8], trak: &BoxRef) -> Result<Timing, String> {
+    let missing = |what: &str| format!("the MP4 header has a track with no {what}");
+    let get = |path: &[&[u8; 4]], what: &str| {
+        find_in(moov, trak.body.clone(), path)?.ok_or_else(|| missing(what))
+    };
+    Ok(Timing {
+        tkhd: get(&[b"tkhd"], "tkhd")?,
+        mdhd: get(&[b"mdia", b"mdhd"], "mdhd")?,
+        stts: get(&[b"mdia", b"minf", b"stbl", b"stts"], "stts")?,
+    })
+}
+
+/// The timescale of an `mvhd` or `mdhd` box.
+fn timescale(moov: &[u8], b: &BoxRef) -> u64 {
+    let v1 = moov[b.body.start] == 1;
+    be32(moov, b.body.start + if v1 { 20 } else { 12 }) as u64
+}
+
+/// The duration field of an `mvhd` or `mdhd` box.
+fn duration(moov: &[u8], b: &BoxRef) -> u64 {
+    if moov[b.body.start] == 1 {
+        u64::from_be_bytes(
+            moov[b.body.start + 24..b.body.start + 32]
+                .try_into()
+                .unwrap(),
+        )
+    } else {
+        be32(moov, b.body.start + 16) as u64
+    }
+}
+
+/// The `stts` entries (count, delta), checked against the box's size.
+fn stts_entries(moov: &[u8], stts: &BoxRef) -> Result<Vec<(u32, u32)>, String> {
     let s = stts.body.start;
     let entries = be32(moov, s + 4) as usize;
     if entries == 0 || s + 8 + entries * 8 > stts.body.end {
         return Err("the MP4 sample timing table (stts) is empty or truncated".into());
     }
-    let mut total = 0u64;
-    for i in 0..entries {
-        total += be32(moov, s + 8 + i * 8) as u64 * be32(moov, s + 12 + i * 8) as u64;
+    Ok((0..entries)
+        .map(|i| (be32(moov, s + 8 + i * 8), be32(moov, s + 12 + i * 8)))
+        .collect())
+}
+
+/// Sets a track's `mdhd` and `tkhd` durations to `media` ticks, and raises `mvhd`'s to
+/// match, or sets it when `set_movie`.
+fn set_track_duration(
+    moov: &mut [u8],
+    t: &Timing,
+    media: u64,
+    set_movie: bool,
+) -> Result<(), String> {
+    let mvhd = find(moov, &[b"moov", b"mvhd"])?.ok_or("the MP4 header has no mvhd")?;
+    let (movie_ts, media_ts) = (timescale(moov, &mvhd), timescale(moov, &t.mdhd));
+    let movie = (media * movie_ts + media_ts / 2) / media_ts;
+    set_duration(moov, t.mdhd.body.start, 16, 24, media)?;
+    set_duration(moov, t.tkhd.body.start, 20, 28, movie)?;
+    if set_movie || movie > duration(moov, &mvhd) {
+        set_duration(moov, mvhd.body.start, 16, 24, movie)?;
     }
+    Ok(())
+}
+
+/// Makes the video track last exactly `frames / fps`, rounded to its timescale, by
+/// setting the last sample's duration when it has an `stts` entry of its own (always so
+/// for one frame). Updates `mdhd`, `tkhd` and `mvhd` to match. Returns whether anything
+/// changed. The video track is the one whose handler is `vide` (or else the first track
+/// that is not sound).
+pub(crate) fn fix_duration(moov: &mut [u8], frames: u32, fps: u32) -> Result<bool, String> {
+    let traks = tracks(moov)?;
+    let trak = traks
+        .iter()
+        .find(|(_, h)| h == b"vide")
+        .or_else(|| traks.iter().find(|(_, h)| h != b"soun"))
+        .map(|(t, _)| t.clone())
+        .ok_or("the MP4 header has no video track")?;
+    let t = timing(moov, &trak)?;
+    let mvhd = find(moov, &[b"moov", b"mvhd"])?.ok_or("the MP4 header has no mvhd")?;
+    let (movie_ts, media_ts) = (timescale(moov, &mvhd), timescale(moov, &t.mdhd));
+    if movie_ts == 0 || media_ts == 0 {
+        return Err("the MP4 header has a zero timescale".into());
+    }
+    let entries = stts_entries(moov, &t.stts)?;
+    let total: u64 = entries.iter().map(|(c, d)| *c as u64 * *d as u64).sum();
     let want = (frames as u64 * media_ts + fps as u64 / 2) / fps as u64;
-    let last = s + 8 + (entries - 1) * 8;
-    let (last_count, last_delta) = (be32(moov, last), be32(moov, last + 4) as u64);
+    let (last_count, last_delta) = entries[entries.len() - 1];
+    let last_delta = last_delta as u64;
     if total == want || last_count != 1 || want <= total - last_delta {
         return Ok(false);
     }
     let delta = want - (total - last_delta);
     let delta = u32::try_from(delta).map_err(|_| "last frame too long for the MP4 header")?;
+    let last = t.stts.body.start + 8 + (entries.len() - 1) * 8;
     moov[last + 4..last + 8].copy_from_slice(&delta.to_be_bytes());
-
-    let movie = (want * movie_ts + media_ts / 2) / media_ts;
-    set_duration(moov, mdhd.body.start, 16, 24, want)?;
-    set_duration(moov, tkhd.body.start, 20, 28, movie)?;
-    set_duration(moov, mvhd.body.start, 16, 24, movie)?;
+    set_track_duration(moov, &t, want, true)?;
     Ok(true)
 }
 
-/// Checks and finishes the file muxide wrote: `moov` before `mdat`, no edit list,
-/// duration exactly `frames / fps`.
-pub(crate) fn finalize(file: &mut File, frames: u32, fps: u32) -> Result<(), String> {
+/// Makes the sound track last exactly `samples` at `rate` Hz: the last sample's duration
+/// becomes what remains after the others. When that sample shares its `stts` entry with
+/// others, the entry is split, growing `moov` by 8 bytes, and every chunk offset (`stco`,
+/// `co64`) in it moves on by those 8 bytes: the caller must move everything after `moov`
+/// as well. Returns how many bytes `moov` grew (0 or 8); a file with no sound track is
+/// left alone.
+pub(crate) fn fix_audio_duration(
+    moov: &mut Vec<u8>,
+    samples: u64,
+    rate: u64,
+) -> Result<usize, String> {
+    let Some(trak) = tracks(moov)?
+        .into_iter()
+        .find(|(_, h)| h == b"soun")
+        .map(|(t, _)| t)
+    else {
+        return Ok(0);
+    };
+    let t = timing(moov, &trak)?;
+    let media_ts = timescale(moov, &t.mdhd);
+    if media_ts == 0 || rate == 0 {
+        return Err("the MP4 sound track has a zero timescale".into());
+    }
+    let entries = stts_entries(moov, &t.stts)?;
+    let total: u64 = entries.iter().map(|(c, d)| *c as u64 * *d as u64).sum();
+    let want = (samples * media_ts + rate / 2) / rate;
+    if total == want {
+        return Ok(0);
+    }
+    let (last_count, last_delta) = entries[entries.len() - 1];
+    let before = total - last_delta as u64;
+    if want <= before {
+        return Err(format!(
+            "the sound track holds more frames than its {samples} samples need"
+        ));
+    }
+    let delta =
+        u32::try_from(want - before).map_err(|_| "last sound frame too long for the MP4 header")?;
+    set_track_duration(moov, &t, want, false)?;
+    let last = t.stts.body.start + 8 + (entries.len() - 1) * 8;
+    if last_count == 1 {
+        moov[last + 4..last + 8].copy_from_slice(&delta.to_be_bytes());
+        return Ok(0);
+    }
+    // Every box that holds the new entry grows by 8 bytes. They all start before it, so
+    // their positions stay put: note them first.
+    let mut holders = vec![find(moov, &[b"moov"])?.ok_or("the MP4 header has no moov")?];
+    holders.push(trak.clone());
+    for path in [
+        &[b"mdia"][..],
+        &[b"mdia", b"minf"],
+        &[b"mdia", b"minf", b"stbl"],
+    ] {
+        holders.push(
+            find_in(moov, trak.body.clone(), path)?
+                .ok_or("the MP4 sound track is missing a box")?,
+        );
+    }
+    holders.push(t.stts.clone());
+    if holders
+        .iter()
+        .any(|b| matches!(be32(moov, b.range.start), 0 | 1))
+    {
+        return Err("the MP4 header uses a box size form this writer does not grow".into());
+    }
+    // Split the last entry: (count - 1, delta) then (1, shortened).
+    moov[last..last + 4].copy_from_slice(&(last_count - 1).to_be_bytes());
+    let count_at = t.stts.body.start + 4;
+    let n = be32(moov, count_at) + 1;
+    moov[count_at..count_at + 4].copy_from_slice(&n.to_be_bytes());
+    let mut entry = 1u32.to_be_bytes().to_vec();
+    entry.extend_from_slice(&delta.to_be_bytes());
+    let at = last + 8;
+    moov.splice(at..at, entry);
+    for b in &holders {
+        let size = be32(moov, b.range.start) + 8;
+        moov[b.range.start..b.range.start + 4].copy_from_slice(&size.to_be_bytes());
+    }
+    shift_chunk_offsets(moov, 8)?;
+    Ok(8)
+}
+
+/// Adds `by` to every chunk offset in `moov`.
+fn shift_chunk_offsets(moov: &mut [u8], by: u64) -> Result<(), String> {
+    for b in walk(moov)? {
+        let wide = match &b.kind {
+            b"stco" => false,
+            b"co64" => true,
+            _ => continue,
+        };
+        let s = b.body.start;
+        let n = be32(moov, s + 4) as usize;
+        let width = if wide { 8 } else { 4 };
+        if s + 8 + n * width > b.body.end {
+            return Err("the MP4 chunk offset table is truncated".into());
+        }
+        for i in 0..n {
+            let at = s + 8 + i * width;
+            if wide {
+                let v = u64::from_be_bytes(moov[at..at + 8].try_into().unwrap()) + by;
+                moov[at..at + 8].copy_from_slice(&v.to_be_bytes());
+            } else {
+                let v = u32::try_from(be32(moov, at) as u64 + by)
+                    .map_err(|_| "the MP4 file is too large for 32-bit chunk offsets")?;
+                moov[at..at + 4].copy_from_slice(&v.to_be_bytes());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Moves the bytes of `file` from `from` to its end `by` bytes further on, last chunk
+/// first so nothing is overwritten before it is copied.
+fn shift_tail(file: &mut File, from: u64, by: u64) -> std::io::Result<()> {
+    const CHUNK: u64 = 1 << 20;
+    let len = file.metadata()?.len();
+    let mut buf = vec![0u8; CHUNK as usize];
+    let mut end = len;
+    while end > from {
+        let start = end.saturating_sub(CHUNK).max(from);
+        let n = (end - start) as usize;
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(&mut buf[..n])?;
+        file.seek(SeekFrom::Start(start + by))?;
+        file.write_all(&buf[..n])?;
+        end = start;
+    }
+    Ok(())
+}
+
+/// Checks and finishes the file muxide wrote: `moov` before `mdat`, no edit list, video
+/// duration exactly `frames / fps`, and, when `audio_samples` is given, a sound track
+/// lasting exactly that many 48 kHz samples.
+pub(crate) fn finalize(
+    file: &mut File,
+    frames: u32,
+    fps: u32,
+    audio_samples: Option<u64>,
+) -> Result<(), String> {
     let io = |e: std::io::Error| format!("could not read back the MP4 file: {e}");
     let top = top_level(file).map_err(io)?;
     let position = |kind: &[u8; 4]| top.iter().position(|(k, _, _)| k == kind);
@@ -227,10 +455,18 @@ pub(crate) fn finalize(file: &mut File, frames: u32, fps: u32) -> Result<(), Str
     let mut moov = vec![0u8; size as usize];
     file.seek(SeekFrom::Start(offset)).map_err(io)?;
     file.read_exact(&mut moov).map_err(io)?;
-    let stripped = strip_edit_lists(&mut moov)?;
-    let fixed = fix_duration(&mut moov, frames, fps)?;
-    if stripped || fixed {
+    let original = moov.clone();
+    strip_edit_lists(&mut moov)?;
+    fix_duration(&mut moov, frames, fps)?;
+    let grown = match audio_samples {
+        Some(samples) => fix_audio_duration(&mut moov, samples, 48_000)?,
+        None => 0,
+    };
+    if moov != original {
         let w = |e: std::io::Error| format!("could not update the MP4 header: {e}");
+        if grown > 0 {
+            shift_tail(file, offset + size, grown as u64).map_err(w)?;
+        }
         file.seek(SeekFrom::Start(offset)).map_err(w)?;
         file.write_all(&moov).map_err(w)?;
     }
@@ -366,5 +602,116 @@ pub(crate) mod tests {
         let mut m = moov(&[(3, 12_857), (1, 12_857)], false);
         assert!(fix_duration(&mut m, 4, 7).unwrap());
         assert_eq!(durations(&m), (571, 571, 51_429, 12_858));
+    }
+
+    fn hdlr(kind: &[u8; 4]) -> Vec<u8> {
+        let mut body = vec![0u8; 8];
+        body.extend_from_slice(kind);
+        body.extend_from_slice(&[0; 13]);
+        mk(b"hdlr", &body)
+    }
+
+    fn trak(kind: &[u8; 4], stts: &[(u32, u32)], offsets: &[u32]) -> Vec<u8> {
+        let total: u64 = stts.iter().map(|(c, d)| *c as u64 * *d as u64).sum();
+        let tkhd = mk(b"tkhd", &full(0, &[0, 0, 1, 0, total / 90], &[false; 5]));
+        let mdhd = mk(b"mdhd", &full(0, &[0, 0, 90_000, total, 0], &[false; 5]));
+        let mut stts_body = vec![0, 0, 0, 0];
+        stts_body.extend_from_slice(&(stts.len() as u32).to_be_bytes());
+        for (c, d) in stts {
+            stts_body.extend_from_slice(&c.to_be_bytes());
+            stts_body.extend_from_slice(&d.to_be_bytes());
+        }
+        let mut stco_body = vec![0, 0, 0, 0];
+        stco_body.extend_from_slice(&(offsets.len() as u32).to_be_bytes());
+        for o in offsets {
+            stco_body.extend_from_slice(&o.to_be_bytes());
+        }
+        let stbl = mk(
+            b"stbl",
+            &[
+                mk(b"stsd", &[0; 8]),
+                mk(b"stts", &stts_body),
+                mk(b"stco", &stco_body),
+            ]
+            .concat(),
+        );
+        let mdia = mk(b"mdia", &[mdhd, hdlr(kind), mk(b"minf", &stbl)].concat());
+        mk(b"trak", &[tkhd, mdia].concat())
+    }
+
+    /// A moov like muxide's with sound: video (60 frames at 30 fps) then 94 AAC frames.
+    fn av_moov(audio_stts: &[(u32, u32)]) -> Vec<u8> {
+        let mvhd = mk(b"mvhd", &full(0, &[0, 0, 1000, 2000, 0x10000], &[false; 5]));
+        let video = trak(b"vide", &[(60, 3000)], &[1000, 5000]);
+        let audio = trak(b"soun", audio_stts, &[3000, 7000]);
+        mk(b"moov", &[mvhd, video, audio].concat())
+    }
+
+    fn track_of(m: &[u8], kind: &[u8; 4]) -> (Vec<(u32, u32)>, Vec<u32>, u64) {
+        let (t, _) = tracks(m)
+            .unwrap()
+            .into_iter()
+            .find(|(_, h)| h == kind)
+            .unwrap();
+        let tm = timing(m, &t).unwrap();
+        let stco = find_in(m, t.body.clone(), &[b"mdia", b"minf", b"stbl", b"stco"])
+            .unwrap()
+            .unwrap();
+        let n = be32(m, stco.body.start + 4) as usize;
+        let offsets = (0..n)
+            .map(|i| be32(m, stco.body.start + 8 + 4 * i))
+            .collect();
+        (
+            stts_entries(m, &tm.stts).unwrap(),
+            offsets,
+            duration(m, &tm.mdhd),
+        )
+    }
+
+    #[test]
+    fn the_sound_track_ends_with_its_last_sample() {
+        // 2 s of sound is 96000 samples: 93.75 AAC frames, written as 94 of 1920 ticks.
+        let mut m = av_moov(&[(94, 1920)]);
+        let grown = fix_audio_duration(&mut m, 96_000, 48_000).unwrap();
+        assert_eq!(grown, 8);
+        assert_eq!(m.len(), av_moov(&[(94, 1920)]).len() + 8);
+        walk(&m).unwrap();
+        let (stts, offsets, dur) = track_of(&m, b"soun");
+        assert_eq!(stts, vec![(93, 1920), (1, 1440)]);
+        assert_eq!(dur, 180_000);
+        // Every chunk offset, in both tracks, moved with the data.
+        assert_eq!(offsets, vec![3008, 7008]);
+        let (vstts, voffsets, vdur) = track_of(&m, b"vide");
+        assert_eq!(
+            (vstts, voffsets, vdur),
+            (vec![(60, 3000)], vec![1008, 5008], 180_000)
+        );
+        let mvhd = find(&m, &[b"moov", b"mvhd"]).unwrap().unwrap();
+        assert_eq!(duration(&m, &mvhd), 2000);
+        // Done once, it is done: nothing more to change.
+        assert_eq!(fix_audio_duration(&mut m, 96_000, 48_000).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_lone_last_sound_sample_is_shortened_in_place() {
+        let mut m = av_moov(&[(93, 1920), (1, 1920)]);
+        let len = m.len();
+        assert_eq!(fix_audio_duration(&mut m, 96_000, 48_000).unwrap(), 0);
+        assert_eq!(m.len(), len);
+        assert_eq!(track_of(&m, b"soun").0, vec![(93, 1920), (1, 1440)]);
+        // Too many frames for the samples is an error, not a negative duration.
+        let mut m = av_moov(&[(94, 1920)]);
+        assert!(fix_audio_duration(&mut m, 40_000, 48_000).is_err());
+        // No sound track: nothing to do.
+        let mut m = moov(&[(60, 3000)], false);
+        assert_eq!(fix_audio_duration(&mut m, 96_000, 48_000).unwrap(), 0);
+    }
+
+    #[test]
+    fn the_video_track_is_found_beside_a_sound_track() {
+        let mut m = av_moov(&[(94, 1920)]);
+        // A 61st frame's worth: the video track's own entry is shared, so nothing changes.
+        assert!(!fix_duration(&mut m, 60, 30).unwrap());
+        assert_eq!(track_of(&m, b"vide").0, vec![(60, 3000)]);
     }
 }

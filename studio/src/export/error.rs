@@ -43,6 +43,9 @@ pub enum ExportError {
     /// The H.264 encoder refused its settings or a frame.
     #[error("the H.264 encoder failed: {0}")]
     Encoder(String),
+    /// The sound could not be encoded.
+    #[error("could not encode the sound track: {0}")]
+    Audio(String),
     /// The MP4 container could not be written.
     #[error("could not write the MP4 container: {0}")]
     Muxer(String),

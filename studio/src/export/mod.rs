@@ -4,10 +4,17 @@
 //! second) in an MP4 with `moov` before `mdat` and no edit list, exactly the frames it was
 //! given, each lasting `1 / fps`. Frames are rendered and converted on the calling thread
 //! while the previous ones are encoded on another.
+//!
+//! [`export_mp4_with_audio`] adds a sound track: the mix (48 kHz stereo) is encoded to
+//! AAC-LC and muxed beside the video. Both tracks start at 0 s with no edit list (the
+//! encoder's priming frame is dropped, see [`crate::audio::aac`]), and the sound track
+//! lasts exactly as long as the video: the mix is cut or padded with silence to
+//! `frames / fps`, and the last AAC frame's duration in the sample table is shortened to
+//! the samples it really holds.
 
 pub mod preset;
 
-mod boxes;
+pub(crate) mod boxes;
 mod encoder;
 mod error;
 mod mp4;
@@ -22,6 +29,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::mpsc;
 
 use image::RgbImage;
+
+use crate::audio::{aac, Pcm, SAMPLE_RATE};
 
 pub use encoder::{Complexity, EncoderSettings};
 pub use error::ExportError;
@@ -39,6 +48,31 @@ pub struct VideoSpec {
     pub width: u32,
     pub height: u32,
     pub fps: u32,
+}
+
+/// The sound to put in an export, and how to encode it.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportAudio<'a> {
+    /// The mix, 48 kHz stereo, starting with the first video frame. Cut or padded with
+    /// silence to the video's length.
+    pub pcm: &'a Pcm,
+    /// AAC bit rate in bits per second.
+    pub bitrate_bps: u32,
+}
+
+impl<'a> ExportAudio<'a> {
+    /// `pcm` at the default bit rate ([`aac::DEFAULT_BITRATE`]).
+    pub fn new(pcm: &'a Pcm) -> Self {
+        ExportAudio {
+            pcm,
+            bitrate_bps: aac::DEFAULT_BITRATE,
+        }
+    }
+}
+
+/// Samples per channel of sound that last exactly as long as `frames` video frames.
+pub fn audio_samples_for(frames: u32, fps: u32) -> usize {
+    ((frames as u64 * SAMPLE_RATE as u64 + fps as u64 / 2) / fps.max(1) as u64) as usize
 }
 
 /// The highest frame rate [`export_mp4`] accepts.
@@ -96,6 +130,32 @@ pub fn export_mp4_with(
     spec: VideoSpec,
     frame_count: u32,
     settings: &EncoderSettings,
+    render: impl FnMut(u32, &mut RgbImage) -> Result<(), ExportError>,
+    progress: impl FnMut(u32, u32),
+    cancel: &AtomicBool,
+) -> Result<(), ExportError> {
+    export_mp4_with_audio(
+        out,
+        spec,
+        frame_count,
+        settings,
+        None,
+        render,
+        progress,
+        cancel,
+    )
+}
+
+/// [`export_mp4_with`] plus, when `audio` is given, an AAC-LC 48 kHz stereo sound track
+/// that starts and ends with the video. `progress` counts video frames only (the sound
+/// is encoded after the last frame, at over 100 times real time).
+#[allow(clippy::too_many_arguments)]
+pub fn export_mp4_with_audio(
+    out: &Path,
+    spec: VideoSpec,
+    frame_count: u32,
+    settings: &EncoderSettings,
+    audio: Option<ExportAudio<'_>>,
     mut render: impl FnMut(u32, &mut RgbImage) -> Result<(), ExportError>,
     mut progress: impl FnMut(u32, u32),
     cancel: &AtomicBool,
@@ -112,11 +172,14 @@ pub fn export_mp4_with(
         spec,
         frame_count,
         settings,
+        audio,
         &mut render,
         &mut progress,
         cancel,
     )?;
-    boxes::finalize(part.file(), frame_count, spec.fps).map_err(ExportError::Muxer)?;
+    let audio_samples = audio.map(|_| audio_samples_for(frame_count, spec.fps) as u64);
+    boxes::finalize(part.file(), frame_count, spec.fps, audio_samples)
+        .map_err(ExportError::Muxer)?;
     part.persist(out)
 }
 
@@ -132,6 +195,7 @@ fn encode_frames(
     spec: VideoSpec,
     frame_count: u32,
     settings: &EncoderSettings,
+    audio: Option<ExportAudio<'_>>,
     render: &mut impl FnMut(u32, &mut RgbImage) -> Result<(), ExportError>,
     progress: &mut impl FnMut(u32, u32),
     cancel: &AtomicBool,
@@ -156,7 +220,16 @@ fn encode_frames(
             .name("mp4-encoder".into())
             .spawn_scoped(s, || {
                 encode_worker(
-                    file, path, spec, settings, frames_rx, spare_tx, &encoded, &complete,
+                    file,
+                    path,
+                    spec,
+                    settings,
+                    audio,
+                    frame_count,
+                    frames_rx,
+                    spare_tx,
+                    &encoded,
+                    &complete,
                 )
             })
             .map_err(|e| {
@@ -213,6 +286,8 @@ fn encode_worker(
     path: &Path,
     spec: VideoSpec,
     settings: &EncoderSettings,
+    audio: Option<ExportAudio<'_>>,
+    frame_count: u32,
     frames: mpsc::Receiver<(u32, YuvFrame)>,
     spare: mpsc::Sender<YuvFrame>,
     encoded: &AtomicU32,
@@ -220,7 +295,7 @@ fn encode_worker(
 ) -> Result<(), ExportError> {
     let mut encoder = H264Encoder::new(spec, settings)?;
     let mut writer = BufWriter::with_capacity(1 << 20, file);
-    let mut mp4 = Mp4Writer::new(&mut writer, spec)?;
+    let mut mp4 = Mp4Writer::new(&mut writer, spec, audio.is_some())?;
     let mut bytes = Vec::new();
     for (index, yuv) in frames {
         bytes.clear();
@@ -240,10 +315,35 @@ fn encode_worker(
     if !complete.load(Ordering::Acquire) {
         return Err(ExportError::Cancelled);
     }
+    if let Some(audio) = audio {
+        let samples = audio_samples_for(frame_count, spec.fps);
+        let fitted = fit_length(audio.pcm, samples);
+        let stream = aac::encode_aac(fitted.as_ref().unwrap_or(audio.pcm), audio.bitrate_bps)
+            .map_err(|e| ExportError::Audio(e.to_string()))?;
+        for frame in &stream.frames {
+            mp4.push_audio(frame)?;
+        }
+    }
     mp4.finish(path)?;
     writer
         .flush()
         .map_err(|e| ExportError::io("write", path, e))
+}
+
+/// `pcm` cut or padded with silence to `samples`, or None when it already has that length.
+fn fit_length(pcm: &Pcm, samples: usize) -> Option<Pcm> {
+    if pcm.frames() == samples && pcm.left.len() == pcm.right.len() {
+        return None;
+    }
+    let fit = |v: &[f32]| {
+        let mut v = v[..v.len().min(samples)].to_vec();
+        v.resize(samples, 0.0);
+        v
+    };
+    Some(Pcm {
+        left: fit(&pcm.left),
+        right: fit(&pcm.right),
+    })
 }
 
 #[cfg(test)]

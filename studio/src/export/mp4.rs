@@ -4,41 +4,65 @@
 //! ("fast start": players can begin before the whole file has arrived). It writes no edit
 //! list and takes SPS/PPS for the `avcC` box from the first frame, which must be an IDR
 //! frame with them in front (OpenH264 puts them before every IDR frame). Timestamps are in
-//! a 90 kHz media timescale.
+//! a 90 kHz media timescale, for the sound too: one 1024-sample AAC frame at 48 kHz is
+//! exactly 1920 ticks.
 
 use std::io::Write;
 use std::path::Path;
 
-use muxide::api::{Muxer, MuxerBuilder, MuxerError, VideoCodec};
+use muxide::api::{AacProfile, AudioCodec, Muxer, MuxerBuilder, MuxerError, VideoCodec};
 
 use super::{ExportError, VideoSpec};
 
 /// muxide's media timescale (ticks per second).
 pub(crate) const MEDIA_TIMESCALE: u64 = 90_000;
 
-/// Video-only MP4 writer: frames in, one after another at a constant rate.
+/// MP4 writer: video frames in, one after another at a constant rate, and optionally
+/// AAC frames for a second (sound) track.
 pub(crate) struct Mp4Writer<W: Write> {
     muxer: Muxer<W>,
     fps: u64,
     frames: u64,
+    audio_frames: u64,
 }
+
+/// Media ticks per 1024-sample AAC frame at 48 kHz.
+pub(crate) const AAC_FRAME_TICKS: u64 =
+    crate::audio::AAC_FRAME as u64 * MEDIA_TIMESCALE / crate::audio::SAMPLE_RATE as u64;
 
 fn muxer_error(e: MuxerError) -> ExportError {
     ExportError::Muxer(e.to_string())
 }
 
 impl<W: Write> Mp4Writer<W> {
-    pub(crate) fn new(writer: W, spec: VideoSpec) -> Result<Self, ExportError> {
-        let muxer = MuxerBuilder::new(writer)
+    /// A writer for `spec` video, with an AAC-LC 48 kHz stereo track when `audio`.
+    pub(crate) fn new(writer: W, spec: VideoSpec, audio: bool) -> Result<Self, ExportError> {
+        let mut builder = MuxerBuilder::new(writer)
             .video(VideoCodec::H264, spec.width, spec.height, spec.fps as f64)
-            .with_fast_start(true)
-            .build()
-            .map_err(muxer_error)?;
+            .with_fast_start(true);
+        if audio {
+            builder = builder.audio(
+                AudioCodec::Aac(AacProfile::Lc),
+                crate::audio::SAMPLE_RATE,
+                2,
+            );
+        }
+        let muxer = builder.build().map_err(muxer_error)?;
         Ok(Self {
             muxer,
             fps: spec.fps as u64,
             frames: 0,
+            audio_frames: 0,
         })
+    }
+
+    /// Adds the next AAC frame (ADTS), each 1024 samples after the one before, the first
+    /// at 0 s like the first video frame. Call after the first video frame.
+    pub(crate) fn push_audio(&mut self, adts: &[u8]) -> Result<(), ExportError> {
+        let pts = (self.audio_frames * AAC_FRAME_TICKS) as f64 / MEDIA_TIMESCALE as f64;
+        self.muxer.write_audio(pts, adts).map_err(muxer_error)?;
+        self.audio_frames += 1;
+        Ok(())
     }
 
     /// Adds the next frame: Annex B H.264 bytes, `keyframe` when it is an IDR frame.
