@@ -176,7 +176,8 @@ fn a_project_from_a_newer_version_is_refused() {
     make_project(&dir);
     let file = dir.join(store::PROJECT_FILE);
     let text = std::fs::read_to_string(&file).unwrap();
-    let newer = text.replace("\"schema_version\": 1", "\"schema_version\": 2");
+    let current = format!("\"schema_version\": {}", studio::project::SCHEMA_VERSION);
+    let newer = text.replace(&current, "\"schema_version\": 99");
     assert_ne!(newer, text);
     std::fs::write(&file, newer).unwrap();
     render_fails_untouched(&dir, "newer Motionboard");

@@ -7,4 +7,5 @@ pub mod motion;
 pub mod picture;
 pub mod project;
 pub mod render;
+pub mod sequence;
 pub mod warp;

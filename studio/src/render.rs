@@ -70,6 +70,17 @@ pub struct ShotRenderer {
 
 impl ShotRenderer {
     pub fn new(picture: RgbImage, settings: &ShotSettings) -> Result<Self, RenderError> {
+        let size = output_size(picture.dimensions(), settings.preset);
+        Self::with_output_size(picture, settings, size)
+    }
+
+    /// A renderer whose frames are `size` (width, height) whatever the preset says: the
+    /// picture is framed into it with `settings.fit`. A sequence's shots share one size.
+    pub fn with_output_size(
+        picture: RgbImage,
+        settings: &ShotSettings,
+        size: (u32, u32),
+    ) -> Result<Self, RenderError> {
         settings.motion.validate()?;
         if !(settings.seconds.is_finite() && (0.1..=60.0).contains(&settings.seconds)) {
             return Err(RenderError::BadDuration(settings.seconds));
@@ -77,7 +88,7 @@ impl ShotRenderer {
         if !(1..=120).contains(&settings.fps) {
             return Err(RenderError::BadFps(settings.fps));
         }
-        let (width, height) = output_size(picture.dimensions(), settings.preset);
+        let (width, height) = size;
         let spec = VideoSpec {
             width,
             height,

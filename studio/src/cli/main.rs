@@ -1,6 +1,8 @@
 //! `motionboard`: the studio without a window, for scripts, batch renders and tests.
 
+mod args;
 mod parse;
+mod storyboard;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -10,11 +12,10 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
-use studio::export::{Fit, Preset};
-use studio::motion::{Camera, CameraKind, Motion, MotionPath};
 use studio::picture::load_picture;
-use studio::project::{store, ExportSettings};
-use studio::render::{render_project_shot, render_shot_to_mp4, ShotSettings};
+use studio::render::{render_shot_to_mp4, ShotSettings};
+
+use args::{FramingArgs, MotionArgs};
 
 #[derive(Parser)]
 #[command(
@@ -31,8 +32,17 @@ struct Cli {
 enum Command {
     /// Animate one picture along motion paths and export an MP4.
     Animate(AnimateArgs),
-    /// Render a saved project folder to an MP4.
-    Render(RenderArgs),
+    /// Create a new, empty project folder.
+    New(storyboard::NewArgs),
+    /// Add a shot at the end of a project's storyboard.
+    AddShot(storyboard::AddShotArgs),
+    /// Import a sound file into a project and place it on the audio lanes.
+    AddAudio(storyboard::AddAudioArgs),
+    /// Set the shot durations so that every cut lands on a beat of the first audio clip
+    /// (prints the new cut times in seconds, one per line).
+    Snap(storyboard::SnapArgs),
+    /// Render a project's whole sequence, with its sound, to an MP4.
+    Render(storyboard::RenderArgs),
     /// Print the beat times of a music file in seconds, one per line (tempo on stderr).
     Beats(BeatsArgs),
 }
@@ -50,22 +60,8 @@ struct AnimateArgs {
     /// Where to write the MP4.
     #[arg(short, long)]
     output: PathBuf,
-    /// A motion path "x,y x,y ...", coordinates 0..1 from the top-left; the content around
-    /// the first point travels along it. Repeat for up to 8 paths.
-    #[arg(long = "path", value_parser = parse::path_points)]
-    paths: Vec<Vec<studio::motion::Point>>,
-    /// Radius of the region each path moves, as a fraction of the image width.
-    #[arg(long, default_value_t = 0.1)]
-    radius: f32,
-    /// A disk "x,y,r" that must not move. Repeatable.
-    #[arg(long = "static", value_parser = parse::static_disk)]
-    statics: Vec<studio::motion::StaticBrush>,
-    /// Camera move over the whole shot.
-    #[arg(long, default_value = "static", value_parser = camera_kind)]
-    camera: CameraKind,
-    /// Strength of the camera move, 0..1.
-    #[arg(long, default_value_t = Camera::default().amount)]
-    amount: f32,
+    #[command(flatten)]
+    motion: MotionArgs,
     /// Duration in seconds.
     #[arg(long, default_value_t = 5.0)]
     seconds: f32,
@@ -76,49 +72,8 @@ struct AnimateArgs {
     framing: FramingArgs,
 }
 
-#[derive(clap::Args)]
-struct RenderArgs {
-    /// The project folder (the one holding project.json).
-    project: PathBuf,
-    /// Where to write the MP4.
-    #[arg(short, long)]
-    output: PathBuf,
-    #[command(flatten)]
-    framing: FramingArgs,
-}
-
-#[derive(clap::Args)]
-struct FramingArgs {
-    /// Platform preset: tiktok, reels, shorts (1080x1920), youtube (1920x1080), square
-    /// (1080x1080), x (720x1280). Without it the video keeps the picture's size.
-    #[arg(long, value_parser = preset)]
-    preset: Option<Preset>,
-    /// How a picture of another aspect fills the preset's frame: crop, or blur (fit over a
-    /// blurred fill).
-    #[arg(long, value_parser = fit)]
-    fit: Option<Fit>,
-}
-
-fn camera_kind(name: &str) -> Result<CameraKind, String> {
-    CameraKind::from_name(name).ok_or_else(|| {
-        let names: Vec<_> = CameraKind::ALL.iter().map(|k| k.name()).collect();
-        format!("unknown camera move; use one of {}", names.join(", "))
-    })
-}
-
-fn preset(name: &str) -> Result<Preset, String> {
-    Preset::from_name(name).ok_or_else(|| {
-        let names: Vec<_> = Preset::ALL.iter().map(|p| p.name()).collect();
-        format!("unknown preset; use one of {}", names.join(", "))
-    })
-}
-
-fn fit(name: &str) -> Result<Fit, String> {
-    Fit::from_name(name).ok_or_else(|| "unknown fit; use crop or blur".to_string())
-}
-
 /// Reports progress on stderr: a rewritten line on a terminal, every tenth otherwise.
-fn progress_printer() -> impl FnMut(u32, u32) {
+pub(crate) fn progress_printer() -> impl FnMut(u32, u32) {
     let tty = std::io::stderr().is_terminal();
     let mut last_tenth = 0;
     move |done, total| {
@@ -141,7 +96,7 @@ fn progress_printer() -> impl FnMut(u32, u32) {
 }
 
 /// Fails before any work when the output cannot be written, so a typo costs no render time.
-fn check_output(output: &Path) -> Result<()> {
+pub(crate) fn check_output(output: &Path) -> Result<()> {
     let parent = match output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -162,7 +117,7 @@ fn check_output(output: &Path) -> Result<()> {
     Ok(())
 }
 
-fn cancel_on_ctrl_c() -> Arc<AtomicBool> {
+pub(crate) fn cancel_on_ctrl_c() -> Arc<AtomicBool> {
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = cancel.clone();
     // Without a handler the render still stops on Ctrl+C; it just leaves its temp file.
@@ -173,22 +128,7 @@ fn cancel_on_ctrl_c() -> Arc<AtomicBool> {
 fn animate(args: AnimateArgs) -> Result<()> {
     check_output(&args.output)?;
     let picture = load_picture(&args.image)?;
-    let motion = Motion {
-        paths: args
-            .paths
-            .into_iter()
-            .map(|points| MotionPath {
-                points,
-                radius: args.radius,
-            })
-            .collect(),
-        statics: args.statics,
-        camera: Camera {
-            kind: args.camera,
-            amount: args.amount,
-            ..Camera::default()
-        },
-    };
+    let motion = args.motion.into_motion();
     let settings = ShotSettings {
         motion,
         seconds: args.seconds,
@@ -204,28 +144,6 @@ fn animate(args: AnimateArgs) -> Result<()> {
         progress_printer(),
         &cancel,
     )?;
-    eprintln!("wrote {}", args.output.display());
-    Ok(())
-}
-
-fn render(args: RenderArgs) -> Result<()> {
-    check_output(&args.output)?;
-    let project = store::load(&args.project)?;
-    let export = ExportSettings {
-        preset: args.framing.preset.or(project.export.preset),
-        fit: args.framing.fit.unwrap_or(project.export.fit),
-    };
-    let cancel = cancel_on_ctrl_c();
-    render_project_shot(
-        &args.project,
-        &project,
-        0,
-        export,
-        &args.output,
-        progress_printer(),
-        &cancel,
-    )
-    .with_context(|| format!("rendering {}", args.project.display()))?;
     eprintln!("wrote {}", args.output.display());
     Ok(())
 }
@@ -263,7 +181,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Animate(args) => animate(args),
-        Command::Render(args) => render(args),
+        Command::New(args) => storyboard::new(args),
+        Command::AddShot(args) => storyboard::add_shot(args),
+        Command::AddAudio(args) => storyboard::add_audio(args),
+        Command::Snap(args) => storyboard::snap(args),
+        Command::Render(args) => storyboard::render(args),
         Command::Beats(args) => beats(args),
     };
     match result {

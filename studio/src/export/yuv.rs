@@ -24,7 +24,7 @@ const V_B: i32 = -2639;
 impl YuvFrame {
     /// A black picture; `width` and `height` must be even.
     pub(crate) fn new(width: u32, height: u32) -> Self {
-        debug_assert!(width % 2 == 0 && height % 2 == 0);
+        debug_assert!(width.is_multiple_of(2) && height.is_multiple_of(2));
         let (width, height) = (width as usize, height as usize);
         Self {
             width,

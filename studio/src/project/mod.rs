@@ -2,6 +2,10 @@
 
 pub mod schema;
 pub mod store;
+pub mod upgrade;
 
-pub use schema::{ExportSettings, Project, Shot, SCHEMA_VERSION};
-pub use store::{ImportedImage, OpenedProject, ProjectError};
+pub use schema::{
+    AudioClip, ExportSettings, Project, Shot, ShotSize, ShotSource, Subject, Transition,
+    TransitionKind, MAX_SHOT_SECONDS, MAX_TRANSITION_SECONDS, MIN_SHOT_SECONDS, SCHEMA_VERSION,
+};
+pub use store::{ImportedAudio, ImportedImage, OpenedProject, ProjectError};

@@ -13,7 +13,11 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 use ts_rs::TS;
 
-use super::schema::{Project, MAX_SHOT_SECONDS, MIN_SHOT_SECONDS, SCHEMA_VERSION};
+use super::schema::{
+    Project, MAX_SHOT_SECONDS, MAX_TRANSITION_SECONDS, MIN_SHOT_SECONDS, SCHEMA_VERSION,
+};
+use super::upgrade;
+use crate::audio::{self, AudioError};
 use crate::motion::MotionError;
 use crate::picture::{self, PictureError};
 
@@ -45,6 +49,8 @@ pub enum ProjectError {
     },
     #[error(transparent)]
     Picture(#[from] PictureError),
+    #[error(transparent)]
+    Audio(#[from] AudioError),
     #[error("{dir} already holds other files; choose an empty folder or an existing project to save into")]
     FolderNotEmpty { dir: PathBuf },
 }
@@ -122,6 +128,14 @@ pub fn parse_project(path: &Path, text: &str) -> Result<Project, ProjectError> {
             found: version,
         });
     }
+    let value = if version < u64::from(SCHEMA_VERSION) {
+        upgrade::upgrade(value, version as u32).map_err(|reason| ProjectError::Corrupt {
+            path: path.to_owned(),
+            reason,
+        })?
+    } else {
+        value
+    };
     let project: Project = serde_json::from_value(value).map_err(corrupt)?;
     validate(path, &project)?;
     Ok(project)
@@ -145,6 +159,23 @@ pub fn validate(path: &Path, project: &Project) -> Result<(), ProjectError> {
             check_asset_path(asset)
                 .map_err(|reason| invalid(format!("shot {}: {reason}", i + 1)))?;
         }
+        let t = shot.transition.seconds;
+        if !(t.is_finite() && (0.0..=MAX_TRANSITION_SECONDS).contains(&t)) {
+            return Err(invalid(format!(
+                "shot {}: the transition lasts {t} s; transitions last from 0 to {MAX_TRANSITION_SECONDS} s",
+                i + 1
+            )));
+        }
+        if let Some(id) = shot
+            .subjects
+            .iter()
+            .find(|id| !project.subjects.iter().any(|s| &s.id == *id))
+        {
+            return Err(invalid(format!(
+                "shot {} uses the subject \"{id}\", which is not in the subject library",
+                i + 1
+            )));
+        }
         shot.motion
             .validate()
             .map_err(|source| ProjectError::Motion {
@@ -152,6 +183,45 @@ pub fn validate(path: &Path, project: &Project) -> Result<(), ProjectError> {
                 shot: i + 1,
                 source,
             })?;
+    }
+    for (i, clip) in project.audio.iter().enumerate() {
+        let what =
+            |reason: String| invalid(format!("audio clip {} ({}): {reason}", i + 1, clip.name));
+        check_asset_path(&clip.file).map_err(what)?;
+        let times = [
+            ("start", clip.start),
+            ("file length", clip.file_seconds),
+            ("trim in", clip.trim_in),
+            ("fade in", clip.fade_in),
+            ("fade out", clip.fade_out),
+        ];
+        for (name, v) in times {
+            if !v.is_finite() || (name != "start" && v < 0.0) {
+                return Err(what(format!(
+                    "{name} {v} s must be a number of seconds of at least 0"
+                )));
+            }
+        }
+        if let Some(out) = clip.trim_out {
+            if !(out.is_finite() && out > clip.trim_in) {
+                return Err(what(format!(
+                    "trim out {out} s must come after trim in ({} s)",
+                    clip.trim_in
+                )));
+            }
+        }
+        if !(clip.gain_db.is_finite() && (-96.0..=24.0).contains(&clip.gain_db)) {
+            return Err(what(format!(
+                "gain {} dB must be between -96 and 24 dB",
+                clip.gain_db
+            )));
+        }
+    }
+    for subject in &project.subjects {
+        for asset in &subject.images {
+            check_asset_path(asset)
+                .map_err(|reason| invalid(format!("subject \"{}\": {reason}", subject.name)))?;
+        }
     }
     Ok(())
 }
@@ -165,9 +235,7 @@ fn check_asset_path(asset: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "image \"{asset}\" must be a file inside {ASSETS_DIR}/"
-        ))
+        Err(format!("\"{asset}\" must be a file inside {ASSETS_DIR}/"))
     }
 }
 
@@ -192,8 +260,14 @@ pub fn load(dir: &Path) -> Result<Project, ProjectError> {
     parse_project(&path, &text)
 }
 
+/// The JSON of `project`, always marked with this build's [`SCHEMA_VERSION`] (the fields are
+/// the current version's, whatever version the file was read from).
 fn to_json(project: &Project) -> Vec<u8> {
-    let mut bytes = serde_json::to_vec_pretty(project).unwrap_or_default();
+    let current = Project {
+        schema_version: SCHEMA_VERSION,
+        ..project.clone()
+    };
+    let mut bytes = serde_json::to_vec_pretty(&current).unwrap_or_default();
     bytes.push(b'\n');
     bytes
 }
@@ -240,11 +314,16 @@ pub fn open(dir: &Path) -> Result<(Project, bool), ProjectError> {
 
 /// Creates a new project folder (which must not hold other files) with a fresh project.
 pub fn create(dir: &Path, name: &str) -> Result<Project, ProjectError> {
-    ensure_saveable(dir)?;
     let project = Project::new(name);
-    fs::create_dir_all(dir.join(ASSETS_DIR)).map_err(io_err("create", dir))?;
-    save(dir, &project)?;
+    create_with(dir, &project)?;
     Ok(project)
+}
+
+/// Creates a new project folder (which must not hold other files) holding `project`.
+pub fn create_with(dir: &Path, project: &Project) -> Result<(), ProjectError> {
+    ensure_saveable(dir)?;
+    fs::create_dir_all(dir.join(ASSETS_DIR)).map_err(io_err("create", dir))?;
+    save(dir, project)
 }
 
 fn ensure_saveable(dir: &Path) -> Result<(), ProjectError> {
@@ -265,7 +344,7 @@ pub fn save_as(from: &Path, to: &Path, project: &Project) -> Result<(), ProjectE
     ensure_saveable(to)?;
     let assets = to.join(ASSETS_DIR);
     fs::create_dir_all(&assets).map_err(io_err("create", &assets))?;
-    for asset in project.shots.iter().filter_map(|s| s.image.as_deref()) {
+    for asset in project.assets() {
         let src = asset_path(from, asset)?;
         let dst = asset_path(to, asset)?;
         if !dst.exists() {
@@ -293,6 +372,57 @@ pub fn import_image(dir: &Path, source: &Path) -> Result<ImportedImage, ProjectE
         asset,
         width: picture.width(),
         height: picture.height(),
+    })
+}
+
+/// A sound file copied into the project's assets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ImportedAudio {
+    /// Path relative to the project folder, e.g. `assets/3fa9….flac`.
+    pub asset: String,
+    /// The file's length in seconds.
+    pub seconds: f64,
+    /// Set when only part of the file could be decoded (what happened, how much was read).
+    pub warning: Option<String>,
+}
+
+/// The extension a sound file is stored under, from its first bytes.
+fn audio_extension(bytes: &[u8]) -> &'static str {
+    let starts = |magic: &[u8]| bytes.starts_with(magic);
+    if starts(b"RIFF") {
+        "wav"
+    } else if starts(b"fLaC") {
+        "flac"
+    } else if starts(b"OggS") {
+        "ogg"
+    } else if bytes.get(4..8) == Some(b"ftyp") {
+        "m4a"
+    } else if starts(b"ID3") || (bytes.len() > 1 && bytes[0] == 0xFF && bytes[1] & 0xE0 == 0xE0) {
+        "mp3"
+    } else {
+        "audio"
+    }
+}
+
+/// Copies a sound file into `dir`/assets under the hash of its bytes, after checking that
+/// it decodes (wav, flac, ogg/vorbis, mp3 or m4a/aac, recognised by content). Importing the
+/// same file twice stores it once.
+pub fn import_audio(dir: &Path, source: &Path) -> Result<ImportedAudio, ProjectError> {
+    let loaded = audio::load(source)?;
+    let bytes = fs::read(source).map_err(io_err("read", source))?;
+    let hash = Sha256::digest(&bytes);
+    let hex: String = hash.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let asset = format!("{ASSETS_DIR}/{hex}.{}", audio_extension(&bytes));
+    let dst = dir.join(&asset);
+    if !dst.exists() {
+        fs::create_dir_all(dir.join(ASSETS_DIR)).map_err(io_err("create", dir))?;
+        write_atomic(&dst, &bytes)?;
+    }
+    Ok(ImportedAudio {
+        asset,
+        seconds: loaded.pcm.duration(),
+        warning: loaded.warning,
     })
 }
 
@@ -347,9 +477,10 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), &good[..good.len() / 2]);
 
         let newer = String::from_utf8(good.clone()).unwrap().replace(
-            "\"schema_version\": 1",
+            &format!("\"schema_version\": {SCHEMA_VERSION}"),
             "\"schema_version\": 7, \"timeline\": {\"tracks\": 3}",
         );
+        assert_ne!(newer.as_bytes(), good);
         fs::write(&path, &newer).unwrap();
         let err = load(dir.path()).unwrap_err();
         assert!(err.to_string().contains("newer Motionboard"), "{err}");

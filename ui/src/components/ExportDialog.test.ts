@@ -14,7 +14,7 @@ vi.mock("../lib/api", () => api);
 
 function project(overrides: Partial<Project["export"]> = {}): Project {
   return {
-    schema_version: 1,
+    schema_version: 2,
     name: "Dog run",
     shots: [
       {
@@ -23,10 +23,13 @@ function project(overrides: Partial<Project["export"]> = {}): Project {
         image: "assets/abc.jpg",
         image_size: [1600, 1200],
         seconds: 4,
+        source: "image", prompt: "", negative_prompt: "", shot_size: "medium", seed: 0, transition: { kind: "cut", seconds: 0 }, subjects: [],
         motion: { paths: [], statics: [], camera: { kind: "static", amount: 0.15, easing: "ease-in-out" } },
       },
     ],
     export: { preset: "tiktok", fit: "crop", ...overrides },
+    audio: [],
+    subjects: [],
   };
 }
 

@@ -19,7 +19,7 @@ describe("Inspector", () => {
       untitled: true,
       recovered: false,
       project: {
-        schema_version: 1,
+        schema_version: 2,
         name: "P",
         shots: [
           {
@@ -28,6 +28,7 @@ describe("Inspector", () => {
             image: "assets/a.jpg",
             image_size: [800, 600],
             seconds: 5,
+            source: "image", prompt: "", negative_prompt: "", shot_size: "medium", seed: 0, transition: { kind: "cut", seconds: 0 }, subjects: [],
             motion: {
               paths: [
                 { points: [{ x: 0.1, y: 0.1 }, { x: 0.3, y: 0.3 }], radius: 0.1 },
@@ -39,6 +40,8 @@ describe("Inspector", () => {
           },
         ],
         export: { preset: null, fit: "crop" },
+        audio: [],
+        subjects: [],
       },
     });
   });

@@ -63,12 +63,26 @@ export function newShot(index = 0): Shot {
     image_size: null,
     seconds: DEFAULT_SECONDS,
     motion: emptyMotion(),
+    source: "image",
+    prompt: "",
+    negative_prompt: "",
+    shot_size: "medium",
+    seed: 0,
+    transition: { kind: "cut", seconds: 0 },
+    subjects: [],
   };
 }
 
 /** A placeholder project shown before the backend answers. */
 export function emptyProject(name = "Untitled"): Project {
-  return { schema_version: 1, name, shots: [newShot()], export: { preset: "tiktok", fit: "crop" } };
+  return {
+    schema_version: 2,
+    name,
+    shots: [newShot()],
+    export: { preset: "tiktok", fit: "crop" },
+    audio: [],
+    subjects: [],
+  };
 }
 
 export function pathColor(index: number): string {

@@ -25,7 +25,7 @@ vi.mock("./api", () => api);
 
 function project(): Project {
   return {
-    schema_version: 1,
+    schema_version: 2,
     name: "Untitled",
     shots: [
       {
@@ -34,10 +34,13 @@ function project(): Project {
         image: null,
         image_size: null,
         seconds: 5,
+        source: "image", prompt: "", negative_prompt: "", shot_size: "medium", seed: 0, transition: { kind: "cut", seconds: 0 }, subjects: [],
         motion: { paths: [], statics: [], camera: { kind: "static", amount: 0.15, easing: "ease-in-out" } },
       },
     ],
     export: { preset: "tiktok", fit: "crop" },
+    audio: [],
+    subjects: [],
   };
 }
 
@@ -176,7 +179,7 @@ describe("Studio", () => {
       recovered: false,
     }));
     expect(await s.save()).toBe(true);
-    expect(api.saveProjectAs).toHaveBeenCalledWith("/home/me/Dog", expect.objectContaining({ schema_version: 1 }));
+    expect(api.saveProjectAs).toHaveBeenCalledWith("/home/me/Dog", expect.objectContaining({ schema_version: 2 }));
     expect(s.untitled).toBe(false);
     expect(s.project.name).toBe("Dog");
     expect(s.dirty).toBe(false);

@@ -1,0 +1,339 @@
+//! Rendering the whole sequence: frame `f` is made from the shot frames its [`Recipe`]
+//! names, each rendered by the shot's [`ShotRenderer`] (the warp engine, as for one shot),
+//! then darkened by dips and blended by crossfades; the export adds the audio mix.
+//!
+//! Every picture and sound file is decoded once before the first frame is written, so a
+//! missing or damaged file is reported (naming the shot or clip and the file) before any
+//! output exists. The shots' renderers are then built as the playhead reaches them and
+//! dropped behind it, so memory does not grow with the number of shots. A shot that
+//! continues from the previous one takes that shot's last frame (as framed for the output,
+//! before any transition) as its picture.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use image::RgbImage;
+
+use super::mix::{load_clips, mix_sequence};
+use super::transitions::{crossfade, darken};
+use super::{SequenceError, Timing};
+use crate::export::{
+    audio_samples_for, export_mp4_with_audio, EncoderSettings, ExportAudio, ExportError, VideoSpec,
+};
+use crate::picture::load_picture;
+use crate::project::{store, ExportSettings, Project, Shot, ShotSource};
+use crate::render::{output_size, RenderError, ShotRenderer, ShotSettings};
+
+/// A project's shots ready to render frame by frame.
+pub struct SequenceRenderer {
+    shots: Vec<Shot>,
+    /// Each shot's picture file (`None` for shots continuing from the previous one).
+    pictures: Vec<Option<PathBuf>>,
+    export: ExportSettings,
+    timing: Timing,
+    spec: VideoSpec,
+    renderers: Vec<Option<ShotRenderer>>,
+    scratch: RgbImage,
+    over: RgbImage,
+}
+
+impl SequenceRenderer {
+    /// Checks every shot of `project` (in `dir`) and decodes every picture once; the output
+    /// size is the preset's, or without one the first shot's picture size (rounded down
+    /// to even numbers).
+    pub fn new(
+        dir: &Path,
+        project: &Project,
+        export: ExportSettings,
+    ) -> Result<Self, SequenceError> {
+        if project.shots.is_empty() {
+            return Err(SequenceError::NoShots);
+        }
+        let mut pictures = Vec::with_capacity(project.shots.len());
+        let mut first_size = None;
+        for (i, shot) in project.shots.iter().enumerate() {
+            let shot_err = |source: RenderError| SequenceError::Shot {
+                shot: i + 1,
+                name: shot.name.clone(),
+                source,
+            };
+            shot.motion
+                .validate()
+                .map_err(|e| shot_err(RenderError::Motion(e)))?;
+            match shot.source {
+                ShotSource::PreviousShot if i == 0 => {
+                    return Err(SequenceError::FirstShotContinues {
+                        name: shot.name.clone(),
+                    })
+                }
+                ShotSource::PreviousShot => pictures.push(None),
+                ShotSource::Image => {
+                    let asset = shot.image.as_deref().ok_or(SequenceError::NoPicture {
+                        shot: i + 1,
+                        name: shot.name.clone(),
+                    })?;
+                    let path = store::asset_path(dir, asset)?;
+                    let picture = load_picture(&path).map_err(|source| SequenceError::Picture {
+                        shot: i + 1,
+                        name: shot.name.clone(),
+                        source,
+                    })?;
+                    first_size.get_or_insert(picture.dimensions());
+                    pictures.push(Some(path));
+                }
+            }
+        }
+        // Shot 1 always has a picture (a first shot cannot continue), so this is set.
+        let (width, height) = output_size(first_size.unwrap_or((2, 2)), export.preset);
+        let fps = export.fps();
+        Ok(SequenceRenderer {
+            timing: Timing::new(&project.shots, fps),
+            shots: project.shots.clone(),
+            pictures,
+            export,
+            spec: VideoSpec { width, height, fps },
+            renderers: project.shots.iter().map(|_| None).collect(),
+            scratch: RgbImage::new(1, 1),
+            over: RgbImage::new(width, height),
+        })
+    }
+
+    pub fn timing(&self) -> &Timing {
+        &self.timing
+    }
+
+    pub fn spec(&self) -> VideoSpec {
+        self.spec
+    }
+
+    pub fn frame_count(&self) -> u32 {
+        self.timing.total_frames
+    }
+
+    /// Builds shot `i`'s renderer if it is not built yet.
+    fn ensure(&mut self, i: usize) -> Result<(), SequenceError> {
+        if self.renderers[i].is_some() {
+            return Ok(());
+        }
+        let shot = &self.shots[i];
+        let (w, h) = (self.spec.width, self.spec.height);
+        let picture = match &self.pictures[i] {
+            Some(path) => load_picture(path).map_err(|source| SequenceError::Picture {
+                shot: i + 1,
+                name: shot.name.clone(),
+                source,
+            })?,
+            None => {
+                self.ensure(i - 1)?;
+                let mut last = RgbImage::new(w, h);
+                if let Some(prev) = &self.renderers[i - 1] {
+                    prev.render_frame(prev.frame_count() - 1, &mut self.scratch, &mut last);
+                }
+                last
+            }
+        };
+        let shot = &self.shots[i];
+        let settings = ShotSettings {
+            motion: shot.motion.clone(),
+            seconds: shot.seconds,
+            fps: self.spec.fps,
+            preset: self.export.preset,
+            fit: self.export.fit,
+        };
+        let renderer =
+            ShotRenderer::with_output_size(picture, &settings, (w, h)).map_err(|source| {
+                SequenceError::Shot {
+                    shot: i + 1,
+                    name: shot.name.clone(),
+                    source,
+                }
+            })?;
+        self.renderers[i] = Some(renderer);
+        Ok(())
+    }
+
+    /// Renders frame `frame` of the sequence into `out` (sized to [`Self::spec`]).
+    pub fn render_frame(&mut self, frame: u32, out: &mut RgbImage) -> Result<(), SequenceError> {
+        let Some(recipe) = self.timing.recipe(frame) else {
+            return Err(SequenceError::Export(ExportError::Render {
+                frame,
+                message: format!("the sequence has only {} frames", self.timing.total_frames),
+            }));
+        };
+        self.ensure(recipe.base.shot)?;
+        if let Some((layer, _)) = recipe.over {
+            self.ensure(layer.shot)?;
+        }
+        // Shots behind the playhead are done with.
+        for r in &mut self.renderers[..recipe.base.shot] {
+            *r = None;
+        }
+        let (w, h) = (self.spec.width, self.spec.height);
+        if out.dimensions() != (w, h) {
+            *out = RgbImage::new(w, h);
+        }
+        if let Some(r) = &self.renderers[recipe.base.shot] {
+            r.render_frame(recipe.base.frame, &mut self.scratch, out);
+        }
+        darken(out, recipe.base.brightness);
+        if let Some((layer, weight)) = recipe.over {
+            if let Some(r) = &self.renderers[layer.shot] {
+                r.render_frame(layer.frame, &mut self.scratch, &mut self.over);
+            }
+            darken(&mut self.over, layer.brightness);
+            crossfade(out, &self.over, weight);
+        }
+        Ok(())
+    }
+}
+
+/// What an export of the sequence produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SequenceExport {
+    pub spec: VideoSpec,
+    pub timing: Timing,
+    /// Whether the MP4 has a sound track (the project has audio clips).
+    pub with_audio: bool,
+}
+
+/// Renders the whole sequence of the project in `dir` to an MP4 at `out`, with the mix of
+/// its audio clips as an AAC track (none when it has no clips). Every picture and sound is
+/// checked before anything is written; on any error or cancel nothing is left at `out`,
+/// and the project folder is never written to. `progress(done, total)` counts frames.
+pub fn export_sequence(
+    dir: &Path,
+    project: &Project,
+    export: ExportSettings,
+    out: &Path,
+    progress: impl FnMut(u32, u32),
+    cancel: &AtomicBool,
+) -> Result<SequenceExport, SequenceError> {
+    let mut renderer = SequenceRenderer::new(dir, project, export)?;
+    let sources = load_clips(dir, project)?;
+    let spec = renderer.spec();
+    let frames = renderer.frame_count();
+    let pcm = (!project.audio.is_empty()).then(|| {
+        mix_sequence(
+            &project.audio,
+            &sources,
+            audio_samples_for(frames, spec.fps),
+        )
+    });
+    drop(sources);
+    export_mp4_with_audio(
+        out,
+        spec,
+        frames,
+        &EncoderSettings::for_spec(spec),
+        pcm.as_ref().map(ExportAudio::new),
+        |index, frame| {
+            renderer
+                .render_frame(index, frame)
+                .map_err(|e| ExportError::Render {
+                    frame: index,
+                    message: e.to_string(),
+                })
+        },
+        progress,
+        cancel,
+    )?;
+    Ok(SequenceExport {
+        spec,
+        timing: renderer.timing.clone(),
+        with_audio: pcm.is_some(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::{Transition, TransitionKind};
+
+    /// A project in `dir` whose shots show flat pictures of `colours` (None: continue).
+    fn project(dir: &Path, shots: &[(Option<[u8; 3]>, f32, TransitionKind, f32)]) -> Project {
+        let mut p = Project::empty("t");
+        for (i, &(colour, seconds, kind, t)) in shots.iter().enumerate() {
+            let mut s = Shot::new(format!("s{i}"), format!("S{i}"));
+            match colour {
+                Some(c) => {
+                    let src = dir.join(format!("{i}.png"));
+                    RgbImage::from_pixel(32, 24, image::Rgb(c))
+                        .save(&src)
+                        .unwrap();
+                    s.image = Some(store::import_image(dir, &src).unwrap().asset);
+                }
+                None => s.source = ShotSource::PreviousShot,
+            }
+            s.seconds = seconds;
+            s.transition = Transition { kind, seconds: t };
+            p.shots.push(s);
+        }
+        p
+    }
+
+    fn frame(r: &mut SequenceRenderer, f: u32) -> [u8; 3] {
+        let mut out = RgbImage::new(1, 1);
+        r.render_frame(f, &mut out).unwrap();
+        assert_eq!(out.dimensions(), (32, 24));
+        out.get_pixel(16, 12).0
+    }
+
+    #[test]
+    fn frames_show_the_right_shot_through_transitions() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(
+            dir.path(),
+            &[
+                (Some([200, 0, 0]), 1.0, TransitionKind::Crossfade, 0.2),
+                (Some([0, 200, 0]), 1.0, TransitionKind::Dip, 0.2),
+                (None, 1.0, TransitionKind::Cut, 0.0),
+            ],
+        );
+        let mut r = SequenceRenderer::new(dir.path(), &p, ExportSettings::default()).unwrap();
+        assert_eq!(r.frame_count(), 30 + 30 + 30 - 6);
+        assert_eq!(frame(&mut r, 0), [200, 0, 0]);
+        // Crossfade over frames 24..30: weight 0.5/6 at its first frame.
+        let [red, green, _] = frame(&mut r, 24);
+        assert!(red > 170 && green > 10 && green < 30, "{red} {green}");
+        assert_eq!(frame(&mut r, 30), [0, 200, 0]);
+        // Dip: shot 2 ends at 54; its last frame is nearly black, then shot 3 (which
+        // continues from shot 2's last frame, undimmed) fades in.
+        assert!((30..40).contains(&frame(&mut r, 53)[1]));
+        assert!((30..40).contains(&frame(&mut r, 54)[1]));
+        assert!(frame(&mut r, 52)[1] > 90);
+        assert_eq!(frame(&mut r, 60), [0, 200, 0]);
+        assert!(r.render_frame(84, &mut RgbImage::new(1, 1)).is_err());
+    }
+
+    #[test]
+    fn missing_pictures_are_named_by_shot() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = project(
+            dir.path(),
+            &[(Some([1, 2, 3]), 1.0, TransitionKind::Cut, 0.0)],
+        );
+        p.shots.push(Shot::new("x", "Beach"));
+        let err = SequenceRenderer::new(dir.path(), &p, ExportSettings::default())
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string()
+                .contains("shot 2 (\"Beach\") has no picture"),
+            "{err}"
+        );
+        p.shots.remove(0);
+        p.shots[0].source = ShotSource::PreviousShot;
+        let err = SequenceRenderer::new(dir.path(), &p, ExportSettings::default())
+            .err()
+            .unwrap();
+        assert!(
+            matches!(err, SequenceError::FirstShotContinues { .. }),
+            "{err}"
+        );
+        let err =
+            SequenceRenderer::new(dir.path(), &Project::empty("e"), ExportSettings::default())
+                .err()
+                .unwrap();
+        assert!(matches!(err, SequenceError::NoShots));
+    }
+}
