@@ -6,9 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libssl-dev
-      libayatana-appindicator3-dev librsvg2-dev libxdo-dev nodejs npm)
+      libayatana-appindicator3-dev librsvg2-dev libxdo-dev nodejs npm
+      libvulkan1)
 if [ "${1:-}" = test ]; then
-  want+=(ffmpeg xvfb xauth webkit2gtk-driver)
+  # mesa-vulkan-drivers: lavapipe, a CPU Vulkan driver, so the engine's wgpu path is tested
+  # without a GPU.
+  want+=(ffmpeg xvfb xauth webkit2gtk-driver mesa-vulkan-drivers)
 fi
 
 # Node and npm may come from elsewhere (nvm, nodesource): only ask apt when they are absent.

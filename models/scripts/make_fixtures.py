@@ -31,6 +31,7 @@ from diffusers import FlowMatchEulerDiscreteScheduler, UniPCMultistepScheduler, 
 from safetensors.numpy import load_file, save_file
 from safetensors.torch import load_file as load_torch_file, save_file as save_torch_file
 
+import fixtures_pipeline
 import fixtures_t5
 import fixtures_vae
 
@@ -325,6 +326,7 @@ def main():
     make_dit_layout_fixtures()
     fixtures_t5.make(FIXTURES)
     fixtures_vae.make(FIXTURES)
+    fixtures_pipeline.make(FIXTURES)
     for index, (name, (factory, cases)) in enumerate(SCHEDULERS.items()):
         folder = FIXTURES / f"scheduler_{name}"
         if folder.exists():

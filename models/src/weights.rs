@@ -83,9 +83,13 @@ const FP8_SCALE_SUFFIX: &str = ".scale_weight";
 /// encoder files carry as a byte tensor.
 const NOT_WEIGHTS: [&str; 3] = [".scale_input", "scaled_fp8", "spiece_model"];
 
+/// The single-file names `save_pretrained` writes (diffusers, transformers).
+const STANDARD_NAMES: [&str; 2] = ["diffusion_pytorch_model.safetensors", "model.safetensors"];
+
 impl WeightFiles {
     /// Opens `path`: a `.safetensors` file, a `*.safetensors.index.json`, or a folder holding
-    /// either (an index wins; otherwise the folder must hold exactly one `.safetensors`).
+    /// either (an index wins, then `diffusion_pytorch_model.safetensors` / `model.safetensors`;
+    /// otherwise the folder must hold exactly one `.safetensors`).
     pub fn open(path: impl AsRef<Path>) -> Result<Self, LoadError> {
         let path = path.as_ref();
         let no_weights = |reason: String| LoadError::NoWeights {
@@ -116,6 +120,15 @@ impl WeightFiles {
                 .iter()
                 .filter(|p| has_suffix(p, ".safetensors"))
                 .collect();
+            // diffusers' and transformers' own names win over other files beside them.
+            let standard = files.iter().find(|p| {
+                STANDARD_NAMES
+                    .iter()
+                    .any(|name| p.file_name().is_some_and(|n| n == *name))
+            });
+            if let Some(file) = standard {
+                return Self::open(file);
+            }
             return match files[..] {
                 [file] => Self::open(file),
                 [] => Err(no_weights(

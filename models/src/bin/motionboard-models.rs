@@ -1,7 +1,7 @@
 //! `motionboard-models`: the diffusion engine's checking tool.
 //!
 //! `motionboard-models run --component scheduler --config scheduler_config.json
-//!  --inputs IN.safetensors --out OUT.safetensors [--device flex]` runs one component on
+//!  --inputs IN.safetensors --out OUT.safetensors [--device flex|wgpu] [--precision f32|f16|auto]` runs one component on
 //! tensors in the reference's names (see `models::check`), so its outputs can be compared with
 //! diffusers'. `--component dit --config config.json --weights
 //! diffusion_pytorch_model.safetensors` runs one forward of the Wan DiT; `--component t5
@@ -12,9 +12,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use burn::prelude::Device;
 use clap::{Parser, Subcommand, ValueEnum};
 use models::check::{run_dit, run_scheduler, run_t5, run_vae, CheckError};
+use models::device::{BackendKind, EngineDevice, Precision};
 use models::scheduler::FlowSchedulerConfig;
 use models::t5::{T5Config, UmT5Encoder};
 use models::tensor_io::{write_f32, TensorFile};
@@ -55,6 +55,9 @@ enum Command {
         /// The device to run on.
         #[arg(long, value_enum, default_value_t = DeviceArg::Flex)]
         device: DeviceArg,
+        /// Float precision: auto is f16 on a GPU that has it, f32 on the CPU.
+        #[arg(long, value_enum, default_value_t = PrecisionArg::F32)]
+        precision: PrecisionArg,
     },
 }
 
@@ -64,6 +67,13 @@ enum Component {
     Vae,
     T5,
     Scheduler,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PrecisionArg {
+    Auto,
+    F32,
+    F16,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -82,16 +92,19 @@ fn run(cli: Cli) -> Result<(), String> {
         inputs,
         out,
         device,
+        precision,
     } = cli.command;
-    let device = match device {
-        DeviceArg::Flex => Device::flex(),
-        DeviceArg::Wgpu => {
-            return Err(
-                "this build has no wgpu backend yet (it comes with the DiT); use --device flex"
-                    .into(),
-            )
-        }
+    let backend = match device {
+        DeviceArg::Flex => BackendKind::Flex,
+        DeviceArg::Wgpu => BackendKind::Wgpu,
     };
+    let precision = match precision {
+        PrecisionArg::Auto => Precision::Auto,
+        PrecisionArg::F32 => Precision::F32,
+        PrecisionArg::F16 => Precision::F16,
+    };
+    let engine = EngineDevice::open(backend, precision).map_err(|e| e.to_string())?;
+    let device = engine.device.clone();
     match component {
         Component::Scheduler => {
             if weights.is_some() {

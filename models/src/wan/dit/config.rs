@@ -135,23 +135,47 @@ impl DitConfig {
     }
 }
 
+/// Wan2.1 T2V 1.3B (Wan-AI/Wan2.1-T2V-1.3B-Diffusers, transformer/config.json).
+const WAN21_T2V_1_3B: &str = r#"{"_class_name":"WanTransformer3DModel","added_kv_proj_dim":null,
+    "attention_head_dim":128,"cross_attn_norm":true,"eps":1e-06,"ffn_dim":8960,
+    "freq_dim":256,"image_dim":null,"in_channels":16,"num_attention_heads":12,
+    "num_layers":30,"out_channels":16,"patch_size":[1,2,2],
+    "qk_norm":"rms_norm_across_heads","rope_max_seq_len":1024,"text_dim":4096}"#;
+
+/// Wan2.2 TI2V 5B (Wan-AI/Wan2.2-TI2V-5B-Diffusers, transformer/config.json).
+const WAN22_TI2V_5B: &str = r#"{"_class_name":"WanTransformer3DModel","added_kv_proj_dim":null,
+    "attention_head_dim":128,"cross_attn_norm":true,"eps":1e-06,"ffn_dim":14336,
+    "freq_dim":256,"image_dim":null,"in_channels":48,"num_attention_heads":24,
+    "num_layers":30,"out_channels":48,"patch_size":[1,2,2],
+    "qk_norm":"rms_norm_across_heads","rope_max_seq_len":1024,"text_dim":4096}"#;
+
+impl DitConfig {
+    /// Wan2.1 text-to-video 1.3B, for single files without a config.json.
+    pub fn wan21_t2v_1_3b() -> Self {
+        serde_json::from_str(WAN21_T2V_1_3B).expect("the built-in Wan2.1 1.3B config parses")
+    }
+
+    /// Wan2.2 text-image-to-video 5B.
+    pub fn wan22_ti2v_5b() -> Self {
+        serde_json::from_str(WAN22_TI2V_5B).expect("the built-in Wan2.2 5B config parses")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn parses_diffusers_config() {
-        let json = r#"{"_class_name":"WanTransformer3DModel","added_kv_proj_dim":null,
-            "attention_head_dim":128,"cross_attn_norm":true,"eps":1e-06,"ffn_dim":8960,
-            "freq_dim":256,"image_dim":null,"in_channels":16,"num_attention_heads":12,
-            "num_layers":30,"out_channels":16,"patch_size":[1,2,2],
-            "qk_norm":"rms_norm_across_heads","rope_max_seq_len":1024,"text_dim":4096}"#;
-        let config: DitConfig = serde_json::from_str(json).unwrap();
+        let config = DitConfig::wan21_t2v_1_3b();
         config.validate().unwrap();
         assert_eq!(config.inner_dim(), 1536);
         assert_eq!(config.patch_volume(), 4);
         let mut bad = config.clone();
         bad.image_dim = Some(1280);
         assert!(bad.validate().is_err());
+        let five = DitConfig::wan22_ti2v_5b();
+        five.validate().unwrap();
+        assert_eq!((five.inner_dim(), five.in_channels), (3072, 48));
     }
 }

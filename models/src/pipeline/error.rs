@@ -1,0 +1,62 @@
+//! What can go wrong loading a model package or generating a video, said so that a person can
+//! act on it.
+
+use std::path::PathBuf;
+
+use crate::scheduler::SchedulerError;
+use crate::t5::TokenizerError;
+
+/// A boxed source error of a component.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A model package folder that cannot be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum PackageError {
+    /// The path is not a folder.
+    #[error(
+        "{path} is not a folder: a Wan model package is a diffusers folder (model_index.json, \
+         scheduler/, text_encoder/, tokenizer/, transformer/, vae/), e.g. a download of \
+         Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
+    )]
+    NotAFolder { path: PathBuf },
+    /// A file or folder the package needs is not there.
+    #[error("{path} is missing: {hint}")]
+    Missing { path: PathBuf, hint: String },
+    /// `model_index.json` cannot be read or parsed.
+    #[error("{path} is not a diffusers model_index.json: {message}")]
+    ModelIndex { path: PathBuf, message: String },
+    /// The package is a kind of Wan model this pipeline does not run.
+    #[error("{path}: {message}")]
+    Unsupported { path: PathBuf, message: String },
+    /// One component (its config, tokenizer or weights) cannot be loaded.
+    #[error("the {component} in {folder} cannot be loaded: {source}")]
+    Component {
+        component: &'static str,
+        folder: PathBuf,
+        #[source]
+        source: BoxError,
+    },
+    /// The components do not fit together (e.g. a VAE from another model).
+    #[error("{root}: the components do not fit together: {message}")]
+    Mismatch { root: PathBuf, message: String },
+}
+
+/// A generation that failed or was stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The request cannot be run by this model (sizes, frame count, steps, image).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// The prompt could not be tokenized.
+    #[error("the prompt could not be encoded: {0}")]
+    Prompt(#[from] TokenizerError),
+    /// The sampler could not be set up.
+    #[error(transparent)]
+    Scheduler(#[from] SchedulerError),
+    /// The step callback asked to stop; nothing was produced.
+    #[error("generation cancelled")]
+    Cancelled,
+    /// A result could not be read back from the device.
+    #[error("reading {what} back from the device failed: {message}")]
+    Readback { what: &'static str, message: String },
+}

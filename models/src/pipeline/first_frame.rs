@@ -1,0 +1,77 @@
+//! Image-to-video as Wan2.2 TI2V does it (diffusers' `WanImageToVideoPipeline` with
+//! `expand_timesteps=True`): the first frame is VAE-encoded and normalised once; every step the
+//! model sees it in place of latent frame 0, and that frame's tokens get timestep 0 (clean)
+//! while the others get t. The same DiT then does text-to-video and image-to-video.
+
+use burn::prelude::*;
+use burn::tensor::TensorData;
+
+use super::request::RgbImage;
+use crate::wan::vae::WanVae;
+
+/// The first frame's clean latent, and where its tokens are.
+#[derive(Debug, Clone)]
+pub struct FirstFrame {
+    /// Normalised latent [1, z, 1, h, w].
+    latent: Tensor<5>,
+    /// Tokens of one latent frame: (h / ph) * (w / pw).
+    tokens_per_frame: usize,
+    /// All tokens: F' * tokens_per_frame.
+    tokens: usize,
+}
+
+impl FirstFrame {
+    /// Encodes `image` (its size already checked against the request) with `vae` and
+    /// normalises it. `latent_frames` is F'; `patch` the DiT's (pt, ph, pw), pt must be 1.
+    pub fn encode(
+        vae: &WanVae,
+        image: &RgbImage,
+        latent_frames: usize,
+        patch: [usize; 3],
+        device: &Device,
+    ) -> Self {
+        let (w, h) = (image.width(), image.height());
+        // [H, W, 3] bytes -> [1, 3, 1, H, W] in [-1, 1], as diffusers' image processor
+        // (x / 255, then 2x - 1).
+        let values: Vec<f32> = image
+            .pixels()
+            .iter()
+            .map(|&v| (v as f32 / 255.0) * 2.0 - 1.0)
+            .collect();
+        let video = Tensor::<4>::from_data(TensorData::new(values, [1, h, w, 3]), device)
+            .permute([0, 3, 1, 2])
+            .reshape([1, 3, 1, h, w]);
+        let latent = vae.normalize(vae.encode(video));
+        let [_, _, _, lh, lw] = latent.dims();
+        let tokens_per_frame = (lh / patch[1]) * (lw / patch[2]);
+        Self {
+            latent,
+            tokens_per_frame,
+            tokens: latent_frames * tokens_per_frame,
+        }
+    }
+
+    /// The normalised first-frame latent [1, z, 1, h, w].
+    pub fn latent(&self) -> &Tensor<5> {
+        &self.latent
+    }
+
+    /// `latents` [1, z, F', h, w] with latent frame 0 replaced by the image's.
+    pub fn apply(&self, latents: Tensor<5>) -> Tensor<5> {
+        let frames = latents.dims()[2];
+        if frames == 1 {
+            return self.latent.clone();
+        }
+        Tensor::cat(
+            vec![self.latent.clone(), latents.narrow(2, 1, frames - 1)],
+            2,
+        )
+    }
+
+    /// Per-token timesteps [1, tokens]: 0 for the first latent frame's tokens, `t` after.
+    pub fn timesteps(&self, t: f32, device: &Device) -> Tensor<2> {
+        let mut values = vec![t; self.tokens];
+        values[..self.tokens_per_frame.min(self.tokens)].fill(0.0);
+        Tensor::from_data(TensorData::new(values, [1, self.tokens]), device)
+    }
+}

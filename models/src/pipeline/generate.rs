@@ -1,0 +1,175 @@
+//! The denoising loop, as diffusers' `WanPipeline.__call__` (text-to-video) and
+//! `WanImageToVideoPipeline.__call__` with `expand_timesteps=True` (Wan2.2 TI2V image-to-video).
+
+use burn::prelude::*;
+use burn::tensor::TensorData;
+
+use super::error::PipelineError;
+use super::first_frame::FirstFrame;
+use super::models::WanModels;
+use super::preview::{LatentPreview, StepControl, StepPreview};
+use super::request::GenerateRequest;
+use super::video::Video;
+use crate::noise::randn;
+use crate::scheduler::{cfg, uses_uncond};
+
+/// The prompt embeddings of one run.
+struct Text {
+    /// [1, L, d].
+    cond: Tensor<3>,
+    /// [1, L, d] when guidance applies.
+    uncond: Option<Tensor<3>>,
+}
+
+impl WanModels {
+    /// The latent shape of `request`: [1, z, 1 + (F - 1) / 4, H / s, W / s].
+    pub fn latent_shape(&self, request: &GenerateRequest) -> [usize; 5] {
+        let config = self.vae.config();
+        let s = config.spatial_factor();
+        [
+            1,
+            config.z_dim,
+            1 + (request.frames.max(1) - 1) / config.temporal_factor(),
+            request.height / s,
+            request.width / s,
+        ]
+    }
+
+    /// Generates a clip. After each step `on_step` receives a [`StepPreview`] (in order, one
+    /// per step) and answers [`StepControl::Continue`] or [`StepControl::Cancel`]; cancelling
+    /// returns [`PipelineError::Cancelled`] at once, with no further model pass and no decode.
+    ///
+    /// Text-to-video: seeded noise [1, z, F', h, w] (models::noise, the same on every device)
+    /// is denoised by the package's sampler, with classifier-free guidance against the negative
+    /// prompt when `guidance > 1` (two DiT passes per step, one otherwise), then decoded by the
+    /// VAE. With `request.image` (Wan2.2 TI2V packages), the image's latent stands in for
+    /// latent frame 0 at every step, with timestep 0 on its tokens.
+    pub fn generate(
+        &mut self,
+        request: &GenerateRequest,
+        mut on_step: impl FnMut(StepPreview) -> StepControl,
+    ) -> Result<Video, PipelineError> {
+        self.size_rules().check(request)?;
+        let shape = self.latent_shape(request);
+        let noise = randn(request.seed, shape, &self.device);
+        self.denoise(request, noise, &mut on_step)
+    }
+
+    /// [`Self::generate`] from given starting latents `noise` [1, z, F', h, w] instead of the
+    /// seeded noise (e.g. noise drawn by another program, for comparisons).
+    pub fn generate_from(
+        &mut self,
+        request: &GenerateRequest,
+        noise: Tensor<5>,
+        mut on_step: impl FnMut(StepPreview) -> StepControl,
+    ) -> Result<Video, PipelineError> {
+        self.size_rules().check(request)?;
+        let shape = self.latent_shape(request);
+        if noise.dims() != shape {
+            return Err(PipelineError::InvalidRequest(format!(
+                "starting latents {:?}, this request needs {shape:?}",
+                noise.dims()
+            )));
+        }
+        self.denoise(request, noise, &mut on_step)
+    }
+
+    fn denoise(
+        &mut self,
+        request: &GenerateRequest,
+        noise: Tensor<5>,
+        on_step: &mut dyn FnMut(StepPreview) -> StepControl,
+    ) -> Result<Video, PipelineError> {
+        let device = self.device.clone();
+        let text = self.encode_text(request)?;
+        let mut sampler = self
+            .scheduler_with_shift(request.shift)?
+            .sampler::<5>(request.steps)?;
+        let [_, z, latent_frames, _, _] = noise.dims();
+        let first_frame = request.image.as_ref().map(|image| {
+            FirstFrame::encode(
+                &self.vae,
+                image,
+                latent_frames,
+                self.dit_config.patch_size,
+                &device,
+            )
+        });
+        let preview = LatentPreview::for_channels(z, &device);
+        let steps = sampler.schedule().steps();
+
+        // [1, z, F', h, w]; for image-to-video frame 0 is kept at the image's latent (the
+        // official Wan loop does so; diffusers puts it back only at the end, which gives the
+        // same video: the sampler's update is per element, and the model only ever sees the
+        // image's latent there).
+        let mut latents = match &first_frame {
+            Some(first) => first.apply(noise),
+            None => noise,
+        };
+        let mut step = 0;
+        while let (Some(t), Some(sigma)) = (sampler.current_timestep(), sampler.current_sigma()) {
+            step += 1;
+            // [1, 1] (one timestep) or [1, tokens] (frame 0's tokens at 0).
+            let timestep = match &first_frame {
+                Some(first) => first.timesteps(t, &device),
+                None => Tensor::from_data(TensorData::new(vec![t], [1, 1]), &device),
+            };
+            let cond = self.dit_pass(latents.clone(), timestep.clone(), text.cond.clone());
+            let flow = match &text.uncond {
+                Some(uncond) => {
+                    let uncond = self.dit_pass(latents.clone(), timestep, uncond.clone());
+                    cfg(uncond, cond, request.guidance)
+                }
+                None => cond,
+            };
+            // The model's guess of the clean video: x0 = x_sigma - sigma * flow.
+            let mut x0 = latents.clone() - flow.clone().mul_scalar(sigma);
+            latents = sampler.step(flow, latents);
+            if let Some(first) = &first_frame {
+                x0 = first.apply(x0);
+                latents = first.apply(latents);
+            }
+            let frames = preview.project(x0)?;
+            let control = on_step(StepPreview {
+                step,
+                steps,
+                timestep: t,
+                preview: frames,
+                latents: latents.clone(),
+            });
+            if control == StepControl::Cancel {
+                return Err(PipelineError::Cancelled);
+            }
+        }
+
+        // [1, 3, F, H, W] in [-1, 1] -> host [F, H, W, 3] in [0, 1].
+        let decoded = self.vae.decode(self.vae.denormalize(latents));
+        Video::from_decoded(decoded)
+    }
+
+    /// The prompt (and, with guidance, the negative prompt) embeddings, from the cache when
+    /// they were encoded before.
+    fn encode_text(&mut self, request: &GenerateRequest) -> Result<Text, PipelineError> {
+        if uses_uncond(request.guidance) {
+            let both = self
+                .prompts
+                .encode_many(&[&request.prompt, &request.negative_prompt])?;
+            let [_, l, d] = both.dims();
+            Ok(Text {
+                cond: both.clone().narrow(0, 0, 1).reshape([1, l, d]),
+                uncond: Some(both.narrow(0, 1, 1).reshape([1, l, d])),
+            })
+        } else {
+            Ok(Text {
+                cond: self.prompts.encode(&request.prompt)?,
+                uncond: None,
+            })
+        }
+    }
+
+    /// One DiT forward, counted: flow [1, z, F', h, w].
+    fn dit_pass(&mut self, latents: Tensor<5>, timestep: Tensor<2>, text: Tensor<3>) -> Tensor<5> {
+        self.dit_passes += 1;
+        self.dit.forward(latents, timestep, text)
+    }
+}

@@ -1,0 +1,41 @@
+//! The Wan text-to-video / image-to-video pipeline: a diffusers model package
+//! ([`WanPackage`], loaded into [`WanModels`]) and [`WanModels::generate`], which runs a
+//! [`GenerateRequest`] as diffusers' `WanPipeline` does (and, with a first frame, as
+//! `WanImageToVideoPipeline` with `expand_timesteps=True` does for Wan2.2 TI2V), calling back
+//! after every step with a cheap RGB preview ([`StepPreview`]) that can cancel the run.
+//!
+//! ```no_run
+//! use burn::prelude::Device;
+//! use models::pipeline::{GenerateRequest, StepControl, WanModels};
+//!
+//! let device = Device::flex();
+//! let mut wan = WanModels::load("Wan2.1-T2V-1.3B-Diffusers", &device)?;
+//! let mut request = GenerateRequest::new("a cat walks across a sunny garden");
+//! request.frames = 33;
+//! let video = wan.generate(&request, |step| {
+//!     println!("step {}/{}", step.step, step.steps);
+//!     StepControl::Continue
+//! })?;
+//! assert_eq!(video.frames, 33);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod error;
+mod first_frame;
+mod generate;
+mod models;
+mod package;
+mod preview;
+mod request;
+mod video;
+
+pub use error::{BoxError, PackageError, PipelineError};
+pub use first_frame::FirstFrame;
+pub use models::WanModels;
+pub use package::WanPackage;
+pub use preview::{
+    LatentPreview, PreviewFrames, StepControl, StepPreview, WAN21_LATENT_RGB,
+    WAN21_LATENT_RGB_BIAS, WAN22_LATENT_RGB, WAN22_LATENT_RGB_BIAS,
+};
+pub use request::{GenerateRequest, RgbImage, SizeRules};
+pub use video::Video;
