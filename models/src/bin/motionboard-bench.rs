@@ -220,7 +220,7 @@ fn bench_vae(shape: &Shape, engine: &EngineDevice) -> Result<Figures, String> {
 }
 
 fn check_divisible(shape: &Shape, by: usize) -> Result<(), String> {
-    if shape.height % by != 0 || shape.width % by != 0 {
+    if !shape.height.is_multiple_of(by) || !shape.width.is_multiple_of(by) {
         return Err(format!("height and width must be multiples of {by}"));
     }
     Ok(())

@@ -107,7 +107,7 @@ impl SizeRules {
     pub fn check(&self, request: &GenerateRequest) -> Result<(), PipelineError> {
         let invalid = |m: String| Err(PipelineError::InvalidRequest(m));
         let t = self.temporal_factor;
-        if request.frames == 0 || (request.frames - 1) % t != 0 {
+        if request.frames == 0 || !(request.frames - 1).is_multiple_of(t) {
             let below = request.frames.saturating_sub(1) / t * t + 1;
             return invalid(format!(
                 "{} frames: the frame count must be {t}k + 1 (1, {}, {}, ..., 81); use {} or {}",

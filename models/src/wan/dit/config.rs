@@ -110,7 +110,7 @@ impl DitConfig {
         {
             return unsupported("image conditioning (image_dim / added_kv_proj_dim)".into());
         }
-        if self.attention_head_dim % 2 != 0 || self.attention_head_dim < 6 {
+        if !self.attention_head_dim.is_multiple_of(2) || self.attention_head_dim < 6 {
             return unsupported(format!("attention_head_dim {}", self.attention_head_dim));
         }
         if self.patch_size.contains(&0) || self.num_attention_heads == 0 {

@@ -45,7 +45,7 @@ impl PatchEmbedding {
 /// Sinusoidal timestep embedding [N] -> [N, dim]: `[cos, sin]` of `t * 10000^(-j / (dim/2))`
 /// (diffusers' `Timesteps(flip_sin_to_cos=True, downscale_freq_shift=0)`), in f32.
 pub fn timestep_sinusoid(t: Tensor<1>, dim: usize) -> Tensor<2> {
-    assert!(dim % 2 == 0, "odd timestep embedding width {dim}");
+    assert!(dim.is_multiple_of(2), "odd timestep embedding width {dim}");
     let half = dim / 2;
     let device = t.device();
     let log_period = -(10000f64.ln() as f32);

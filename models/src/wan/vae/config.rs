@@ -196,7 +196,7 @@ impl VaeConfig {
         if self.patch_size == Some(0) {
             return invalid("patch_size must be positive".into());
         }
-        if self.in_channels % p2 != 0 || self.out_channels % p2 != 0 {
+        if !self.in_channels.is_multiple_of(p2) || !self.out_channels.is_multiple_of(p2) {
             return invalid(format!(
                 "in_channels {} and out_channels {} must be multiples of patch_size^2 = {p2}",
                 self.in_channels, self.out_channels
@@ -211,7 +211,7 @@ impl VaeConfig {
                 } else {
                     (1 + self.temperal_downsample[i] as usize, 2)
                 };
-                if dims[i] * t * s * s % dims[i + 1] != 0 {
+                if !(dims[i] * t * s * s).is_multiple_of(dims[i + 1]) {
                     return invalid(format!(
                         "encoder level {i}: {} channels times the down-sampling factor {} is \
                          not a multiple of {} (AvgDown3D shortcut)",
@@ -225,7 +225,7 @@ impl VaeConfig {
             let up = self.temperal_upsample();
             for i in 0..last {
                 let factor = (1 + up[i] as usize) * 4;
-                if dims[i + 1] * factor % dims[i] != 0 {
+                if !(dims[i + 1] * factor).is_multiple_of(dims[i]) {
                     return invalid(format!(
                         "decoder level {i}: {} channels times the up-sampling factor {factor} \
                          is not a multiple of {} (DupUp3D shortcut)",
