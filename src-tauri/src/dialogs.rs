@@ -1,8 +1,8 @@
 //! Native file dialogs (rfd through tauri-plugin-dialog).
 //!
 //! End-to-end tests cannot click inside a native dialog, so `MOTIONBOARD_TEST_PICK_IMAGE`,
-//! `MOTIONBOARD_TEST_PICK_FOLDER` and `MOTIONBOARD_TEST_PICK_EXPORT` answer in its place when
-//! set; everything after the dialog is the real code path.
+//! `MOTIONBOARD_TEST_PICK_AUDIO`, `MOTIONBOARD_TEST_PICK_FOLDER` and
+//! `MOTIONBOARD_TEST_PICK_EXPORT` answer in its place when set; everything after the dialog is the real code path.
 
 use std::path::PathBuf;
 
@@ -29,6 +29,22 @@ pub async fn pick_image(app: AppHandle) -> Option<String> {
         app.dialog()
             .file()
             .add_filter("Pictures", &["jpg", "jpeg", "png", "webp"])
+            .blocking_pick_file(),
+    )
+}
+
+#[tauri::command]
+pub async fn pick_audio(app: AppHandle) -> Option<String> {
+    if let Some(answer) = test_answer("MOTIONBOARD_TEST_PICK_AUDIO") {
+        return answer;
+    }
+    into_string(
+        app.dialog()
+            .file()
+            .add_filter(
+                "Sound",
+                &["wav", "flac", "ogg", "oga", "mp3", "m4a", "aac", "mp4"],
+            )
             .blocking_pick_file(),
     )
 }

@@ -43,7 +43,10 @@ fn main() {
             commands::preview::preview_frame,
             commands::export::export_video,
             commands::export::cancel_export,
+            commands::audio::import_audio,
+            commands::audio::audio_peaks,
             dialogs::pick_image,
+            dialogs::pick_audio,
             dialogs::pick_project_folder,
             dialogs::pick_export_path,
         ])

@@ -1,6 +1,7 @@
 // The real Motionboard app in a real window (run under Xvfb), driven like a creator would:
 // import a picture, draw a motion path with the pointer, undo and redo it, export, and read
-// the exported file back with ffprobe.
+// the exported file back with ffprobe; then a three-shot story with a trimmed sound clip,
+// reordered on the storyboard and exported as one MP4 with sound.
 //
 // Needs: MOTIONBOARD_APP (the built app), tauri-driver and WebKitWebDriver on PATH, ffmpeg.
 import { spawn, execFileSync } from "node:child_process";
@@ -21,8 +22,12 @@ const work = mkdtempSync(join(tmpdir(), "motionboard-e2e-"));
 const picture = join(work, "picture.png");
 const exported = join(work, "export.mp4");
 const savedDir = join(work, "saved project");
+const sound = join(work, "tone.wav");
+const story = join(work, "story.mp4");
 // A colourful, detailed test picture from ffmpeg's pattern generator.
 execFileSync("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=800x600", "-frames:v", "1", picture]);
+// 20 s of a 440 Hz tone, mono at 44.1 kHz (the app resamples it to 48 kHz stereo).
+execFileSync("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=20", sound]);
 
 const port = 4444;
 const baseEnv = {
@@ -35,9 +40,19 @@ const baseEnv = {
   MOTIONBOARD_TEST_PICK_IMAGE: picture,
   MOTIONBOARD_TEST_PICK_EXPORT: exported,
   MOTIONBOARD_TEST_PICK_FOLDER: savedDir,
+  MOTIONBOARD_TEST_PICK_AUDIO: sound,
 };
 const startDriver = (env) =>
   spawn("tauri-driver", ["--port", String(port)], { env, stdio: ["ignore", "inherit", "inherit"] });
+/** Types `value` into the input with `testid` and commits it, as leaving the field would. */
+const setField = (testid, value) =>
+  session.exec(
+    `const el = document.querySelector('[data-testid="${testid}"]');
+     el.value = arguments[0];
+     el.dispatchEvent(new Event("input", { bubbles: true }));
+     el.dispatchEvent(new Event("change", { bubbles: true }));`,
+    [String(value)],
+  );
 
 let session;
 async function fail(err) {
@@ -57,9 +72,10 @@ const importLabel = () => session.exec(`return document.querySelector('[data-tes
 
 /** Starts the app with `locale` (a fresh tauri-driver and WebDriver session), waits for its
  * first project, runs `scenario`, and always closes both; a failure is reported with a
- * screenshot and fails the run, and the next scenario still runs. */
-async function withApp(locale, scenario) {
-  const driver = startDriver({ ...baseEnv, MOTIONBOARD_LOCALE: locale });
+ * screenshot and fails the run, and the next scenario still runs. `env` adds to the app's
+ * environment (e.g. another answer for a file dialog). */
+async function withApp(locale, scenario, env = {}) {
+  const driver = startDriver({ ...baseEnv, MOTIONBOARD_LOCALE: locale, ...env });
   try {
     session = await Session.start(`http://127.0.0.1:${port}`, app);
     await session.waitFor("the first project", async () => (await body("ready")) === "true");
@@ -178,5 +194,87 @@ await withApp("en-US", async () => {
   await session.waitFor("the picture", async () => (await body("imageLoaded")) === "true");
   await session.waitFor("its path", async () => (await body("pathCount")) === "1");
 });
+// 5. A story in three shots with sound: a new project (the last one was saved, so none is
+// recovered), three pictures, a reorder, a trimmed audio clip, one MP4 with sound.
+await withApp("en-US", async () => {
+  step("storyboard: three shots, each with a picture");
+  await session.waitFor("one shot", async () => (await body("shotCount")) === "1");
+  await session.click("import-button");
+  await session.waitFor("picture 1", async () => (await body("shotsWithImage")) === "1");
+  await session.click("shot-add");
+  await session.waitFor("two shots", async () => (await body("shotCount")) === "2");
+  assert.equal(await body("shotIndex"), "1", "the new shot is selected");
+  await session.click("import-button");
+  await session.waitFor("picture 2", async () => (await body("shotsWithImage")) === "2");
+  await setField("duration-input", 3);
+  await session.click("shot-add");
+  await session.waitFor("three shots", async () => (await body("shotCount")) === "3");
+  await session.click("import-button");
+  await session.waitFor("picture 3", async () => (await body("shotsWithImage")) === "3");
+  await setField("duration-input", 2);
+  await session.waitFor("5 + 3 + 2 s", async () => (await body("sequenceSeconds")) === "10");
+  assert.equal(await body("shotOrder"), "Shot 1|Shot 2|Shot 3");
+
+  step("reorder: move the last shot one place earlier, then drag the first card to the end");
+  await session.click("shot-move-left");
+  await session.waitFor("moved", async () => (await body("shotOrder")) === "Shot 1|Shot 3|Shot 2");
+  assert.equal(await body("shotIndex"), "1", "the moved shot stays selected");
+  const first = await session.rect("shot-card-0");
+  const last = await session.rect("shot-card-2");
+  const y = first.y + first.height / 2;
+  await session.drag([
+    [first.x + first.width / 2, y],
+    [first.x + first.width / 2 + 20, y],
+    [last.x + last.width / 2, y],
+    [last.x + last.width - 4, y],
+  ]);
+  await session.waitFor("dragged", async () => (await body("shotOrder")) === "Shot 3|Shot 2|Shot 1");
+  step("undo and redo the drag");
+  await session.click("undo-button");
+  await session.waitFor("undone", async () => (await body("shotOrder")) === "Shot 1|Shot 3|Shot 2");
+  await session.click("redo-button");
+  await session.waitFor("redone", async () => (await body("shotOrder")) === "Shot 3|Shot 2|Shot 1");
+
+  step("add a sound and trim it");
+  await session.click("audio-add");
+  await session.waitFor("an audio clip", async () => (await body("audioCount")) === "1");
+  await session.waitFor("its waveform", async () => (await body("audioPeaks")) === "1");
+  await session.waitFor("the trim fields", () => session.find("audio-trim-in"));
+  await setField("audio-trim-in", 1.5);
+  await setField("audio-trim-out", 8);
+  await setField("audio-start", 0.5);
+  await session.waitFor("trimmed", async () => (await body("audioClip")) === "0.5|1.5|8|0|6.5");
+  writeFileSync(join(outDir, "app-story.png"), await session.screenshot());
+
+  step("export the sequence");
+  await session.click("export-button");
+  await session.waitFor("export dialog", () => session.find("export-dialog"));
+  await session.click("preset-x");
+  await session.click("fit-crop");
+  await session.click("export-start");
+  await session.waitFor("export done", () => session.find("export-done"), 240000);
+
+  step("check the file with ffprobe");
+  const probe = JSON.parse(
+    execFileSync("ffprobe", ["-v", "error", "-count_frames", "-show_streams", "-show_format", "-of", "json", story]),
+  );
+  const v = probe.streams.find((s) => s.codec_type === "video");
+  const a = probe.streams.find((s) => s.codec_type === "audio");
+  assert.ok(v && a, "a video and an audio stream");
+  assert.equal(v.codec_name, "h264");
+  assert.equal(`${v.width}x${v.height}`, "720x1280");
+  assert.equal(Number(v.nb_read_frames), 300, "10 s at 30 fps");
+  assert.equal(a.codec_name, "aac");
+  assert.equal(a.sample_rate, "48000");
+  assert.equal(a.channels, 2);
+  const frame = 1 / 30;
+  const total = Number(probe.format.duration);
+  assert.ok(Math.abs(total - 10) <= frame, `the file lasts the sum of the shots (10 s): ${total}`);
+  assert.ok(Math.abs(Number(a.duration) - 10) <= frame, `the sound lasts as long as the video: ${a.duration}`);
+  console.log(
+    `e2e: story.mp4: ${v.codec_name} ${v.width}x${v.height} ${v.nb_read_frames} frames, ` +
+      `${a.codec_name} ${a.sample_rate} Hz ${a.channels} ch, ${total} s (audio ${a.duration} s)`,
+  );
+}, { MOTIONBOARD_TEST_PICK_EXPORT: story });
 if (process.exitCode) process.exit(process.exitCode);
 console.log("e2e: passed");

@@ -1,11 +1,12 @@
-//! Export to MP4 with progress over a channel, cancellable.
+//! Export of the whole sequence (every shot, transitions and the audio mix) to MP4, with
+//! progress over a channel, cancellable.
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
 use serde::{Deserialize, Serialize};
 use studio::project::Project;
-use studio::render::render_project_shot;
+use studio::sequence::export_sequence;
 use tauri::ipc::Channel;
 use tauri::State;
 use ts_rs::TS;
@@ -19,7 +20,6 @@ use crate::state::AppState;
 pub struct ExportRequest {
     /// The project as the creator sees it now (it may have unsaved edits).
     pub project: Project,
-    pub shot_index: u32,
     /// The MP4 to write.
     pub path: String,
 }
@@ -43,10 +43,9 @@ pub async fn export_video(
     tauri::async_runtime::spawn_blocking(move || {
         let out = PathBuf::from(&request.path);
         let export = request.project.export;
-        render_project_shot(
+        export_sequence(
             &dir,
             &request.project,
-            request.shot_index as usize,
             export,
             &out,
             |done, total| {
@@ -54,6 +53,7 @@ pub async fn export_video(
             },
             &cancel,
         )
+        .map(|_| ())
     })
     .await
     .map_err(ui_error)?

@@ -2,6 +2,7 @@
 //! shown to the creator as is, so it says which file and what to do.
 
 pub mod app;
+pub mod audio;
 pub mod export;
 pub mod preview;
 pub mod project;

@@ -39,7 +39,7 @@ describe("ExportDialog", () => {
   });
 
   it("shows every preset card and the original size, all at 30 fps", () => {
-    render(ExportDialog, { project: project(), shotIndex: 0, onchange: vi.fn(), onclose: vi.fn() });
+    render(ExportDialog, { project: project(), onchange: vi.fn(), onclose: vi.fn() });
     for (const id of ["tiktok", "reels", "shorts", "youtube", "square", "x", "original"]) {
       expect(screen.getByTestId(`preset-${id}`)).toBeTruthy();
     }
@@ -53,7 +53,7 @@ describe("ExportDialog", () => {
 
   it("emits the chosen preset and fit", async () => {
     const onchange = vi.fn();
-    render(ExportDialog, { project: project(), shotIndex: 0, onchange, onclose: vi.fn() });
+    render(ExportDialog, { project: project(), onchange, onclose: vi.fn() });
     await fireEvent.click(screen.getByTestId("preset-youtube"));
     expect(onchange).toHaveBeenLastCalledWith({ preset: "youtube", fit: "crop" });
     await fireEvent.click(screen.getByTestId("fit-blur"));
@@ -63,7 +63,7 @@ describe("ExportDialog", () => {
   });
 
   it("disables reframing for the original size", () => {
-    render(ExportDialog, { project: project({ preset: null }), shotIndex: 0, onchange: vi.fn(), onclose: vi.fn() });
+    render(ExportDialog, { project: project({ preset: null }), onchange: vi.fn(), onclose: vi.fn() });
     expect((screen.getByTestId("fit-crop") as HTMLButtonElement).disabled).toBe(true);
     expect((screen.getByTestId("fit-blur") as HTMLButtonElement).disabled).toBe(true);
     expect(screen.getByTestId("preset-original").getAttribute("aria-checked")).toBe("true");
@@ -81,11 +81,11 @@ describe("ExportDialog", () => {
         }),
     );
     const p = project();
-    render(ExportDialog, { project: p, shotIndex: 0, onchange: vi.fn(), onclose: vi.fn() });
+    render(ExportDialog, { project: p, onchange: vi.fn(), onclose: vi.fn() });
     await fireEvent.click(screen.getByTestId("export-start"));
     expect(api.pickExportPath).toHaveBeenCalledWith("Dog run.mp4");
     await waitFor(() => expect(api.exportVideo).toHaveBeenCalled());
-    expect(api.exportVideo.mock.calls[0][0]).toEqual({ project: p, shotIndex: 0, path: "/videos/Dog run.mp4" });
+    expect(api.exportVideo.mock.calls[0][0]).toEqual({ project: p, path: "/videos/Dog run.mp4" });
 
     report({ done: 30, total: 120 });
     const bar = await screen.findByTestId("export-progress");
@@ -102,7 +102,7 @@ describe("ExportDialog", () => {
     let fail: (e: string) => void = () => {};
     api.exportVideo.mockImplementation(() => new Promise<void>((_res, rej) => (fail = rej)));
     api.cancelExport.mockImplementation(async () => fail("export cancelled"));
-    render(ExportDialog, { project: project(), shotIndex: 0, onchange: vi.fn(), onclose: vi.fn() });
+    render(ExportDialog, { project: project(), onchange: vi.fn(), onclose: vi.fn() });
     await fireEvent.click(screen.getByTestId("export-start"));
     await fireEvent.click(await screen.findByTestId("export-cancel"));
     expect(api.cancelExport).toHaveBeenCalled();
@@ -113,7 +113,7 @@ describe("ExportDialog", () => {
   it("shows the backend's error clearly", async () => {
     api.pickExportPath.mockResolvedValue("/tmp/a.mp4");
     api.exportVideo.mockRejectedValue("disk full: /tmp/a.mp4 could not be written");
-    render(ExportDialog, { project: project(), shotIndex: 0, onchange: vi.fn(), onclose: vi.fn() });
+    render(ExportDialog, { project: project(), onchange: vi.fn(), onclose: vi.fn() });
     await fireEvent.click(screen.getByTestId("export-start"));
     const err = await screen.findByTestId("export-error");
     expect(err.textContent).toContain("disk full");
@@ -121,7 +121,7 @@ describe("ExportDialog", () => {
 
   it("does nothing when the save dialog is cancelled", async () => {
     api.pickExportPath.mockResolvedValue(null);
-    render(ExportDialog, { project: project(), shotIndex: 0, onchange: vi.fn(), onclose: vi.fn() });
+    render(ExportDialog, { project: project(), onchange: vi.fn(), onclose: vi.fn() });
     await fireEvent.click(screen.getByTestId("export-start"));
     await waitFor(() => expect(api.pickExportPath).toHaveBeenCalled());
     expect(api.exportVideo).not.toHaveBeenCalled();
@@ -132,7 +132,7 @@ describe("ExportDialog", () => {
     const p = project();
     p.shots[0].image = null;
     p.shots[0].image_size = null;
-    render(ExportDialog, { project: p, shotIndex: 0, onchange: vi.fn(), onclose: vi.fn() });
+    render(ExportDialog, { project: p, onchange: vi.fn(), onclose: vi.fn() });
     expect((screen.getByTestId("export-start") as HTMLButtonElement).disabled).toBe(true);
     expect(screen.getByTestId("export-no-image")).toBeTruthy();
   });

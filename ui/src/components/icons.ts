@@ -74,6 +74,9 @@ export const ICONS = {
   rollRight: { paths: ["M20 12a8 8 0 1 1-2.4-5.7", "M20 4v4.5h-4.5"] },
   crop: { paths: ["M6 2v14a2 2 0 0 0 2 2h14", "M2 6h14a2 2 0 0 1 2 2v14"] },
   blur: { paths: ["M4 4h16v16H4z", "M8 7h8v10H8z"] },
+  plus: { paths: ["M12 5v14", "M5 12h14"] },
+  copy: { paths: ["M9 9h10v10H9z", "M15 9V5H5v10h4"] },
+  music: { paths: ["M9 18V5l11-2v13", circle(6, 18, 3), circle(17, 16, 3)] },
   film: { paths: ["M4 4h16v16H4z", "M8 4v16", "M16 4v16", "M4 8h4", "M4 12h4", "M4 16h4", "M16 8h4", "M16 12h4", "M16 16h4"] },
 } satisfies Record<string, IconDef>;
 

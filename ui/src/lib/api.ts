@@ -8,9 +8,11 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { getCurrentWindow } from "@tauri-apps/api/window";
 
 import type { AppInfo } from "./bindings/AppInfo";
+import type { AudioPeaks } from "./bindings/AudioPeaks";
 import type { ExportProgress } from "./bindings/ExportProgress";
 import type { ExportRequest } from "./bindings/ExportRequest";
 import type { ImportedImage } from "./bindings/ImportedImage";
+import type { ImportedSound } from "./bindings/ImportedSound";
 import type { OpenedProject } from "./bindings/OpenedProject";
 import type { PreviewRequest } from "./bindings/PreviewRequest";
 import type { Project } from "./bindings/Project";
@@ -54,12 +56,18 @@ export const autosave = (project: Project) => call<void>("autosave", { project }
 // ---- native dialogs (run by the backend) ----
 
 export const pickImage = () => call<string | null>("pick_image");
+export const pickAudio = () => call<string | null>("pick_audio");
 export const pickProjectFolder = () => call<string | null>("pick_project_folder");
 export const pickExportPath = (defaultName: string) => call<string | null>("pick_export_path", { defaultName });
 
 // ---- assets and preview ----
 
 export const importImage = (path: string) => call<ImportedImage>("import_image", { path });
+/** Copies a sound file into the project; with `buckets` waveform peaks computed by the backend. */
+export const importAudio = (path: string, buckets: number) =>
+  call<ImportedSound>("import_audio", { path, buckets });
+/** The waveform of a sound already in the project (an audio clip's `file`). */
+export const audioPeaks = (file: string, buckets: number) => call<AudioPeaks>("audio_peaks", { file, buckets });
 
 export type { PreviewRequest };
 

@@ -116,7 +116,7 @@ export const en = {
   "export.done": "Exported to",
   "export.cancelled": "Export cancelled. No file was written.",
   "export.failed": "Export failed",
-  "export.noImage": "Import a photo before exporting.",
+  "export.noImage": "Every shot needs a photo before exporting.",
   "export.again": "Export again",
 
   // Confirm
@@ -125,6 +125,46 @@ export const en = {
   "confirm.save": "Save",
   "confirm.discard": "Don't save",
   "confirm.cancel": "Cancel",
+
+  // Storyboard
+  "storyboard.label": "Storyboard",
+  "storyboard.addShot": "Add shot",
+  "storyboard.duplicate": "Duplicate shot",
+  "storyboard.delete": "Delete shot",
+  "storyboard.moveLeft": "Move shot earlier",
+  "storyboard.moveRight": "Move shot later",
+  "storyboard.noPicture": "No picture",
+  "storyboard.seconds": "{seconds} s",
+  "storyboard.total": "{n} shots · {seconds} s",
+  "storyboard.copyName": "{name} copy",
+  "storyboard.confirmDelete": "Delete “{name}”?",
+  "storyboard.confirmYes": "Delete",
+  "storyboard.confirmNo": "Keep",
+  "storyboard.pickHint": "Select a shot to edit it; drag a shot to reorder",
+
+  // Shot settings in the inspector
+  "inspector.prompt": "Prompt",
+  "inspector.promptPlaceholder": "What happens in this shot",
+  "inspector.transition": "Transition to next shot",
+  "inspector.transitionSeconds": "Transition length",
+  "inspector.transitionLast": "The last shot has no transition.",
+  "transition.cut": "Cut",
+  "transition.crossfade": "Crossfade",
+  "transition.dip": "Dip to black",
+
+  // Audio lane
+  "audio.label": "Audio",
+  "audio.add": "Add audio",
+  "audio.empty": "No sound yet. Add music or a voice-over (WAV, FLAC, OGG, MP3, M4A).",
+  "audio.start": "Start",
+  "audio.trimIn": "Trim in",
+  "audio.trimOut": "Trim out",
+  "audio.gain": "Gain",
+  "audio.db": "dB",
+  "audio.delete": "Remove clip",
+  "audio.clip": "Audio clip {name}",
+  "audio.trimInHandle": "Drag to trim the start",
+  "audio.trimOutHandle": "Drag to trim the end",
 
   // Notices
   "notice.maxPaths": "A shot can have at most {max} motion paths. Delete one to draw another.",
@@ -142,6 +182,9 @@ export const en = {
   "notice.nothingToRedo": "Nothing to redo",
   "notice.dismiss": "Dismiss",
   "notice.needImage": "Import a photo first.",
+  "notice.audioFailed": "Could not add the sound: {error}",
+  "notice.audioWarning": "Only part of the sound could be read: {warning}",
+  "notice.peaksFailed": "Could not draw the waveform of {name}: {error}",
 } as const;
 
 export type Key = keyof typeof en;
@@ -249,7 +292,7 @@ export const zhCN: Dictionary = {
   "export.done": "已导出到",
   "export.cancelled": "已取消导出，未写入任何文件。",
   "export.failed": "导出失败",
-  "export.noImage": "请先导入照片再导出。",
+  "export.noImage": "每个镜头都需要一张照片才能导出。",
   "export.again": "再次导出",
 
   "confirm.title": "要保存对“{name}”的更改吗？",
@@ -257,6 +300,43 @@ export const zhCN: Dictionary = {
   "confirm.save": "保存",
   "confirm.discard": "不保存",
   "confirm.cancel": "取消",
+
+  "storyboard.label": "故事板",
+  "storyboard.addShot": "添加镜头",
+  "storyboard.duplicate": "复制镜头",
+  "storyboard.delete": "删除镜头",
+  "storyboard.moveLeft": "镜头前移",
+  "storyboard.moveRight": "镜头后移",
+  "storyboard.noPicture": "无图片",
+  "storyboard.seconds": "{seconds} 秒",
+  "storyboard.total": "{n} 个镜头 · {seconds} 秒",
+  "storyboard.copyName": "{name} 副本",
+  "storyboard.confirmDelete": "删除“{name}”？",
+  "storyboard.confirmYes": "删除",
+  "storyboard.confirmNo": "保留",
+  "storyboard.pickHint": "选择镜头进行编辑；拖动镜头调整顺序",
+
+  "inspector.prompt": "提示词",
+  "inspector.promptPlaceholder": "这个镜头里发生了什么",
+  "inspector.transition": "到下一镜头的转场",
+  "inspector.transitionSeconds": "转场时长",
+  "inspector.transitionLast": "最后一个镜头没有转场。",
+  "transition.cut": "硬切",
+  "transition.crossfade": "交叉淡化",
+  "transition.dip": "黑场过渡",
+
+  "audio.label": "音频",
+  "audio.add": "添加音频",
+  "audio.empty": "还没有声音。添加音乐或旁白（WAV、FLAC、OGG、MP3、M4A）。",
+  "audio.start": "开始",
+  "audio.trimIn": "入点裁剪",
+  "audio.trimOut": "出点裁剪",
+  "audio.gain": "增益",
+  "audio.db": "分贝",
+  "audio.delete": "移除片段",
+  "audio.clip": "音频片段 {name}",
+  "audio.trimInHandle": "拖动以裁剪开头",
+  "audio.trimOutHandle": "拖动以裁剪结尾",
 
   "notice.maxPaths": "每个镜头最多只能有 {max} 条运动路径。请先删除一条再画。",
   "notice.recovered": "已恢复上次未保存的更改。",
@@ -273,6 +353,9 @@ export const zhCN: Dictionary = {
   "notice.nothingToRedo": "没有可重做的操作",
   "notice.dismiss": "关闭",
   "notice.needImage": "请先导入一张照片。",
+  "notice.audioFailed": "无法添加声音：{error}",
+  "notice.audioWarning": "只能读取声音的一部分：{warning}",
+  "notice.peaksFailed": "无法绘制 {name} 的波形：{error}",
 };
 
 export const dictionaries: Record<Lang, Dictionary> = { en, "zh-CN": zhCN };

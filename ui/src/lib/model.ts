@@ -50,7 +50,10 @@ export function emptyMotion(): Motion {
   return { paths: [], statics: [], camera: defaultCamera() };
 }
 
-function newId(): string {
+/** The longest transition between two shots, in seconds (the exporter shortens it further). */
+export const MAX_TRANSITION_SECONDS = 5;
+
+export function newId(): string {
   if (typeof crypto !== "undefined" && "randomUUID" in crypto) return crypto.randomUUID();
   return `shot-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 }

@@ -3,6 +3,8 @@
 // clone and records it in the undo history, so undo/redo and "unsaved" are exact.
 
 import * as api from "./api";
+import type { AudioClip } from "./bindings/AudioClip";
+import type { AudioPeaks } from "./bindings/AudioPeaks";
 import type { Camera } from "./bindings/Camera";
 import type { ExportSettings } from "./bindings/ExportSettings";
 import type { Motion } from "./bindings/Motion";
@@ -10,25 +12,36 @@ import type { OpenedProject } from "./bindings/OpenedProject";
 import type { Point } from "./bindings/Point";
 import type { Project } from "./bindings/Project";
 import type { Shot } from "./bindings/Shot";
+import type { Transition } from "./bindings/Transition";
 import { History } from "./history";
 import { initialLang, setLang, t } from "./locale.svelte";
 import {
   DEFAULT_RADIUS,
   MAX_PATHS,
   clampRadius,
+  MAX_TRANSITION_SECONDS,
   clampSeconds,
   emptyMotion,
   emptyProject,
   isImagePath,
+  newId,
   newShot,
 } from "./model";
 import { notices } from "./notices.svelte";
+import { clampGain, clampStart, clampTrim, indexAfterMove, moveItem } from "./timeline";
 
 export type Tool = "select" | "path" | "static";
 export type StaticMode = "paint" | "erase";
 type ConfirmChoice = "save" | "discard" | "cancel";
 
 export const AUTOSAVE_DELAY_MS = 1500;
+/** Waveform peaks per second of sound asked of the backend (the lane draws at most this fine). */
+export const PEAKS_PER_SECOND = 50;
+const MAX_PEAKS = 8000;
+
+function peakBuckets(seconds: number): number {
+  return Math.max(64, Math.min(MAX_PEAKS, Math.round(seconds * PEAKS_PER_SECOND)));
+}
 
 export class Studio {
   project = $state.raw<Project>(emptyProject());
@@ -52,6 +65,12 @@ export class Studio {
   exportOpen = $state(false);
   dropActive = $state(false);
   confirmName = $state<string | null>(null);
+  /** The shot whose deletion waits for the creator's yes (index), or null. */
+  confirmDeleteShot = $state<number | null>(null);
+  /** The audio clip selected on the lane (id), or null. */
+  selectedClip = $state<string | null>(null);
+  /** Waveform peaks by sound file (an audio clip's `file`); not part of the project. */
+  peaks = $state.raw<Record<string, AudioPeaks>>({});
 
   #rev = $state(0);
   #history = new History<Project>(this.project);
@@ -150,8 +169,12 @@ export class Studio {
     this.untitled = opened.untitled;
     this.shotIndex = 0;
     this.selected = null;
+    this.selectedClip = null;
+    this.confirmDeleteShot = null;
+    this.peaks = {};
     this.t = 0;
     this.playing = true;
+    void this.#loadPeaks();
     if (opened.recovered) notices.push("warning", t("notice.recovered"), 8000);
   }
 
@@ -194,6 +217,9 @@ export class Studio {
   #restore(state: Project): void {
     this.project = state;
     this.#rev++;
+    if (this.shotIndex >= state.shots.length) this.shotIndex = Math.max(0, state.shots.length - 1);
+    if (this.selectedClip !== null && !state.audio.some((c) => c.id === this.selectedClip)) this.selectedClip = null;
+    void this.#loadPeaks();
     const n = this.motion.paths.length;
     if (this.selected !== null && this.selected >= n) this.selected = n > 0 ? n - 1 : null;
     this.#scheduleAutosave();
@@ -316,6 +342,192 @@ export class Studio {
     this.edit((p) => {
       p.export = { ...settings };
     });
+  }
+
+  setPrompt(prompt: string): void {
+    if (this.shot && this.shot.prompt === prompt) return;
+    this.editShot((s) => {
+      s.prompt = prompt;
+    }, "prompt");
+  }
+
+  setTransition(patch: Partial<Transition>, collapseKey?: string): void {
+    this.editShot((s) => {
+      const next = { ...s.transition, ...patch };
+      next.seconds = Number.isFinite(next.seconds) ? Math.max(0, Math.min(MAX_TRANSITION_SECONDS, next.seconds)) : 0;
+      s.transition = next;
+    }, collapseKey);
+  }
+
+  // ---- the storyboard ----
+
+  selectShot(index: number): void {
+    if (index < 0 || index >= this.project.shots.length || index === this.shotIndex) return;
+    this.seal();
+    this.shotIndex = index;
+    this.selected = null;
+    this.t = 0;
+  }
+
+  /** A new empty shot after the selected one, selected. */
+  addShot(): void {
+    const at = Math.min(this.shotIndex + 1, this.project.shots.length);
+    this.edit((p) => {
+      p.shots.splice(at, 0, newShot(p.shots.length));
+    });
+    this.shotIndex = at;
+    this.selected = null;
+    this.t = 0;
+  }
+
+  /** A copy of shot `index` (picture, motion, everything) right after it, selected. */
+  duplicateShot(index: number): void {
+    const src = this.project.shots[index];
+    if (!src) return;
+    this.edit((p) => {
+      const copy = structuredClone(src);
+      copy.id = newId();
+      copy.name = t("storyboard.copyName", { name: src.name });
+      p.shots.splice(index + 1, 0, copy);
+    });
+    this.shotIndex = index + 1;
+    this.selected = null;
+  }
+
+  /** Asks to delete shot `index` (the storyboard shows the question). The last shot stays. */
+  askDeleteShot(index: number): void {
+    if (this.project.shots.length <= 1 || !this.project.shots[index]) return;
+    this.confirmDeleteShot = index;
+  }
+
+  answerDeleteShot(yes: boolean): void {
+    const index = this.confirmDeleteShot;
+    this.confirmDeleteShot = null;
+    if (!yes || index === null) return;
+    this.deleteShot(index);
+  }
+
+  deleteShot(index: number): void {
+    if (this.project.shots.length <= 1 || !this.project.shots[index]) return;
+    this.edit((p) => {
+      p.shots.splice(index, 1);
+    });
+    if (this.shotIndex > index || this.shotIndex >= this.project.shots.length) {
+      this.shotIndex = Math.max(0, this.shotIndex - 1);
+    }
+    this.selected = null;
+  }
+
+  /** Moves shot `from` to position `to`; the selection follows the shots. */
+  moveShot(from: number, to: number): void {
+    const n = this.project.shots.length;
+    const dest = Math.max(0, Math.min(n - 1, to));
+    if (from < 0 || from >= n || from === dest) return;
+    this.edit((p) => {
+      p.shots = moveItem(p.shots, from, dest);
+    });
+    this.shotIndex = indexAfterMove(this.shotIndex, from, dest);
+  }
+
+  // ---- audio ----
+
+  async addAudio(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      const path = await api.pickAudio();
+      if (path) await this.importAudioPath(path);
+    } catch (err) {
+      notices.push("error", t("notice.audioFailed", { error: api.errorMessage(err) }));
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async importAudioPath(path: string): Promise<void> {
+    try {
+      // Peaks for the file's length are not known before it is decoded: ask for the most and
+      // let the lane draw what it needs.
+      const sound = await api.importAudio(path, MAX_PEAKS);
+      if (sound.warning) notices.push("warning", t("notice.audioWarning", { warning: sound.warning }), 10000);
+      this.peaks = { ...this.peaks, [sound.asset]: sound.peaks };
+      const clip: AudioClip = {
+        id: newId(),
+        name: sound.name,
+        file: sound.asset,
+        file_seconds: sound.seconds,
+        start: 0,
+        gain_db: 0,
+        trim_in: 0,
+        trim_out: null,
+        fade_in: 0,
+        fade_out: 0,
+      };
+      this.edit((p) => {
+        p.audio.push(clip);
+      });
+      this.selectedClip = clip.id;
+    } catch (err) {
+      notices.push("error", t("notice.audioFailed", { error: api.errorMessage(err) }));
+    }
+  }
+
+  /** Fetches the waveform of every clip whose peaks are not known yet (errors are notices). */
+  async #loadPeaks(): Promise<void> {
+    const files = this.project.audio.map((c) => c.file);
+    const missing = files.filter((f, i) => files.indexOf(f) === i && !this.peaks[f]);
+    for (const file of missing) {
+      const clip = this.project.audio.find((c) => c.file === file);
+      if (!clip) continue;
+      try {
+        const peaks = await api.audioPeaks(file, peakBuckets(clip.file_seconds));
+        this.peaks = { ...this.peaks, [file]: peaks };
+      } catch (err) {
+        if (!api.hasBackend()) return;
+        notices.push("warning", t("notice.peaksFailed", { name: clip.name, error: api.errorMessage(err) }));
+      }
+    }
+  }
+
+  selectClip(id: string | null): void {
+    this.selectedClip = id !== null && this.project.audio.some((c) => c.id === id) ? id : null;
+  }
+
+  #editClip(id: string, fn: (clip: AudioClip) => void, collapseKey?: string): void {
+    if (!this.project.audio.some((c) => c.id === id)) return;
+    this.edit((p) => {
+      const clip = p.audio.find((c) => c.id === id);
+      if (clip) fn(clip);
+    }, collapseKey);
+  }
+
+  moveClip(id: string, start: number, collapseKey?: string): void {
+    this.#editClip(id, (c) => {
+      c.start = clampStart(start);
+    }, collapseKey);
+  }
+
+  /** Sets the clip's in and/or out point in its file (seconds), kept inside the file. */
+  trimClip(id: string, patch: { trim_in?: number; trim_out?: number | null }, collapseKey?: string): void {
+    this.#editClip(id, (c) => {
+      const next = clampTrim(c.file_seconds, patch.trim_in ?? c.trim_in, "trim_out" in patch ? (patch.trim_out ?? null) : c.trim_out);
+      c.trim_in = next.trim_in;
+      c.trim_out = next.trim_out;
+    }, collapseKey);
+  }
+
+  setClipGain(id: string, db: number, collapseKey?: string): void {
+    this.#editClip(id, (c) => {
+      c.gain_db = clampGain(db);
+    }, collapseKey);
+  }
+
+  deleteClip(id: string): void {
+    if (!this.project.audio.some((c) => c.id === id)) return;
+    this.edit((p) => {
+      p.audio = p.audio.filter((c) => c.id !== id);
+    });
+    if (this.selectedClip === id) this.selectedClip = null;
   }
 
   togglePlay(): void {

@@ -16,6 +16,10 @@ const api = vi.hoisted(() => ({
   pickImage: vi.fn(),
   pickProjectFolder: vi.fn(),
   importImage: vi.fn(),
+  pickAudio: vi.fn(),
+  importAudio: vi.fn(),
+  audioPeaks: vi.fn(),
+  hasBackend: () => false,
   setMenuLanguage: vi.fn(async () => {}),
   onMenu: vi.fn(async () => () => {}),
   onDragDrop: vi.fn(async () => () => {}),
@@ -259,5 +263,83 @@ describe("Studio", () => {
     expect(s.motion.paths.length).toBe(1);
     await s.menu("export");
     expect(s.exportOpen).toBe(true);
+  });
+
+  it("adds, duplicates, reorders and deletes shots, each an undo step", () => {
+    s.addShot();
+    expect(s.project.shots.map((x) => x.name)).toEqual(["Shot 1", "Shot 2"]);
+    expect(s.shotIndex).toBe(1);
+    s.setSeconds(3);
+    s.duplicateShot(1);
+    expect(s.project.shots.length).toBe(3);
+    expect(s.project.shots[2].seconds).toBe(3);
+    expect(s.project.shots[2].id).not.toBe(s.project.shots[1].id);
+    expect(s.shotIndex).toBe(2);
+    s.moveShot(2, 0);
+    expect(s.project.shots[0].name).toBe("Shot 2 copy");
+    expect(s.shotIndex).toBe(0);
+    s.askDeleteShot(0);
+    expect(s.confirmDeleteShot).toBe(0);
+    s.answerDeleteShot(false);
+    expect(s.project.shots.length).toBe(3);
+    s.askDeleteShot(0);
+    s.answerDeleteShot(true);
+    expect(s.project.shots.map((x) => x.name)).toEqual(["Shot 1", "Shot 2"]);
+    s.undo();
+    expect(s.project.shots[0].name).toBe("Shot 2 copy");
+    s.undo();
+    expect(s.project.shots[2].name).toBe("Shot 2 copy");
+    s.redo();
+    expect(s.project.shots[0].name).toBe("Shot 2 copy");
+  });
+
+  it("edits the selected shot only and keeps the last one", () => {
+    s.addShot();
+    s.setPrompt("a dog runs");
+    s.setTransition({ kind: "crossfade", seconds: 99 });
+    expect(s.project.shots[0].prompt).toBe("");
+    expect(s.project.shots[1].prompt).toBe("a dog runs");
+    expect(s.project.shots[1].transition).toEqual({ kind: "crossfade", seconds: 5 });
+    s.selectShot(0);
+    s.deleteShot(0);
+    s.deleteShot(0);
+    expect(s.project.shots.length).toBe(1);
+    expect(s.shotIndex).toBe(0);
+  });
+
+  it("adds a sound clip, shows the import warning and clamps trims", async () => {
+    api.pickAudio.mockResolvedValueOnce("/music/song.mp3");
+    api.importAudio.mockResolvedValueOnce({
+      asset: "assets/ab.mp3",
+      name: "song.mp3",
+      seconds: 10,
+      warning: "the file stops early",
+      peaks: { min: [-0.5], max: [0.5] },
+    });
+    await s.addAudio();
+    expect(s.project.audio.length).toBe(1);
+    const id = s.project.audio[0].id;
+    expect(s.selectedClip).toBe(id);
+    expect(s.peaks["assets/ab.mp3"]).toBeTruthy();
+    expect(notices.list.some((n) => n.kind === "warning" && n.text.includes("stops early"))).toBe(true);
+    s.trimClip(id, { trim_in: 2, trim_out: 20 });
+    expect(s.project.audio[0].trim_in).toBe(2);
+    expect(s.project.audio[0].trim_out).toBeNull();
+    s.moveClip(id, -4);
+    expect(s.project.audio[0].start).toBe(0);
+    s.setClipGain(id, -6);
+    expect(s.project.audio[0].gain_db).toBe(-6);
+    s.deleteClip(id);
+    expect(s.project.audio.length).toBe(0);
+    s.undo();
+    expect(s.project.audio.length).toBe(1);
+  });
+
+  it("says why a sound could not be added", async () => {
+    api.pickAudio.mockResolvedValueOnce("/music/broken.wav");
+    api.importAudio.mockRejectedValueOnce("broken.wav is not a sound file");
+    await s.addAudio();
+    expect(s.project.audio.length).toBe(0);
+    expect(notices.list.some((n) => n.kind === "error" && n.text.includes("broken.wav"))).toBe(true);
   });
 });

@@ -5,7 +5,7 @@ export type ExportRequest = {
 /**
  * The project as the creator sees it now (it may have unsaved edits).
  */
-project: Project, shotIndex: number, 
+project: Project, 
 /**
  * The MP4 to write.
  */
