@@ -31,7 +31,7 @@ mod tests {
         let diff: f32 = (ours.clone() - reference).abs().max().into_scalar();
         assert!(diff < 1e-5, "max difference {diff}");
         // Saturation: -20 -> 0, 20 -> 20.
-        let ends: Vec<f32> = ours.into_data().to_vec().unwrap();
+        let ends: Vec<f32> = ours.into_data().try_to_vec::<f32>().unwrap();
         assert_eq!((ends[0], ends[n - 1]), (0.0, 20.0));
     }
 }
