@@ -8,6 +8,7 @@
 //! with live previews ([`pipeline`]), the device and precision choice ([`device`]) and the
 //! checking tool's components ([`check`]).
 
+pub mod activation;
 pub mod check;
 pub mod device;
 pub mod noise;

@@ -3,7 +3,9 @@
 
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
-use burn::tensor::activation::{gelu, gelu_approximate, relu, silu};
+use burn::tensor::activation::{gelu, relu, silu};
+
+use crate::activation::gelu_tanh;
 
 use super::config::{Activation, T5Config, T5ConfigError};
 
@@ -40,7 +42,7 @@ impl FeedForward {
         let h = match self.activation {
             Activation::Relu => relu(h),
             Activation::Gelu => gelu(h),
-            Activation::GeluTanh => gelu_approximate(h),
+            Activation::GeluTanh => gelu_tanh(h),
             Activation::Silu => silu(h),
         };
         let h = match &self.wi_1 {

@@ -4,13 +4,13 @@
 use burn::module::Param;
 use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
-use burn::tensor::activation::gelu_approximate;
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 
 use super::config::DitConfig;
 use super::norm::{layer_norm_plain, qk_rms_norm, QkRmsNorm};
 use super::rope::Rope3d;
+use crate::activation::gelu_tanh;
 
 /// Multi-head attention with RMSNorm across heads on q and k (`WanAttention`, no image kv).
 #[derive(Module, Debug)]
@@ -100,7 +100,7 @@ impl FeedForward {
 
     /// [.., dim] -> [.., dim].
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        self.down.forward(gelu_approximate(self.up.forward(x)))
+        self.down.forward(gelu_tanh(self.up.forward(x)))
     }
 }
 

@@ -4,10 +4,11 @@
 
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
-use burn::tensor::activation::{gelu_approximate, silu};
+use burn::tensor::activation::silu;
 use burn::tensor::TensorData;
 
 use super::config::DitConfig;
+use crate::activation::gelu_tanh;
 
 /// Patch embedding: [B, C, F, H, W] -> tokens [B, F/pt * H/ph * W/pw, dim].
 #[derive(Module, Debug)]
@@ -111,7 +112,7 @@ impl ConditionEmbedder {
         let dim = temb.dims()[1];
         let text = self
             .text_linear_2
-            .forward(gelu_approximate(self.text_linear_1.forward(text)));
+            .forward(gelu_tanh(self.text_linear_1.forward(text)));
         Conditioning {
             temb: temb.reshape([b, t, dim]),
             modulation: modulation.reshape([b, t, 6, dim]),
