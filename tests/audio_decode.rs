@@ -11,12 +11,9 @@
 //!
 //! Needs Debian's `ffmpeg` package with its flac, libvorbis, libmp3lame and aac encoders.
 
-#[path = "audio_common.rs"]
-mod audio_common;
-
 use std::path::{Path, PathBuf};
 
-use audio_common::{ffmpeg, ffmpeg_decode, write_wav, Noise};
+use e2e::audio::{ffmpeg, ffmpeg_decode, write_wav, Noise};
 use studio::audio::{decode_file, load, AudioError};
 
 const RATE: u32 = 44_100;
@@ -33,7 +30,7 @@ fn source() -> Vec<Vec<f32>> {
         let tau = std::f64::consts::TAU;
         let sweep = (tau * (200.0 * t + 600.0 * t * t)).sin();
         let click = if i % 11_025 < 40 { 0.4 } else { 0.0 };
-        let nz = 0.01 * noise.next();
+        let nz = 0.01 * noise.sample();
         l[i] = (0.25 * (tau * 440.0 * t).sin() + 0.15 * sweep) as f32 + click + nz;
         r[i] = (0.2 * (tau * 660.0 * t).sin() - 0.15 * sweep) as f32 + click - nz;
     }
@@ -206,7 +203,7 @@ fn damaged_and_foreign_files_are_named_and_explained() {
     let junk = dir.path().join("junk.mp3");
     let mut noise = Noise::new(99);
     let bytes: Vec<u8> = (0..200_000)
-        .map(|_| (noise.next() * 127.0 + 128.0) as u8)
+        .map(|_| (noise.sample() * 127.0 + 128.0) as u8)
         .collect();
     std::fs::write(&junk, bytes).unwrap();
     let e = decode_file(&junk).expect_err("random bytes are not sound");

@@ -2,12 +2,9 @@
 //! and without noise, written as WAV files: every printed beat must lie within 20 ms of a
 //! true beat, and (nearly) every true beat must be printed.
 
-#[path = "audio_common.rs"]
-mod audio_common;
-
 use std::path::Path;
 
-use audio_common::{write_wav, Noise};
+use e2e::audio::{write_wav, Noise};
 use e2e::motionboard;
 
 const SECONDS: f64 = 20.0;
@@ -78,7 +75,7 @@ fn track(bpm: f64, style: Style, noise_level: f32, rate: u32, seed: u64) -> (Vec
                     add(&mut buf, rate, t, 0.18, |_, s| {
                         let body =
                             0.3 * (std::f64::consts::TAU * 190.0 * s).sin() * (-s / 0.05).exp();
-                        (body + 0.4 * r.next() as f64 * (-s / 0.06).exp()) as f32
+                        (body + 0.4 * r.sample() as f64 * (-s / 0.06).exp()) as f32
                     });
                 }
                 for half in [0.0, 0.5] {
@@ -86,7 +83,7 @@ fn track(bpm: f64, style: Style, noise_level: f32, rate: u32, seed: u64) -> (Vec
                     let mut prev = 0f32;
                     add(&mut buf, rate, t + half * beat, 0.05, |_, s| {
                         // High-passed noise (first difference) for the hi-hat.
-                        let x = r.next();
+                        let x = r.sample();
                         let y = x - prev;
                         prev = x;
                         0.12 * y * (-s / 0.015).exp() as f32
@@ -122,7 +119,7 @@ fn track(bpm: f64, style: Style, noise_level: f32, rate: u32, seed: u64) -> (Vec
     }
     if noise_level > 0.0 {
         for v in &mut buf {
-            *v += noise_level * rng.next();
+            *v += noise_level * rng.sample();
         }
     }
     (buf, beats)
@@ -250,7 +247,7 @@ fn beats_survive_lossy_encoding() {
         ("band.ogg", "libvorbis"),
     ] {
         let out = dir.path().join(file);
-        audio_common::ffmpeg(&[
+        e2e::audio::ffmpeg(&[
             "-i",
             wav.to_str().unwrap(),
             "-c:a",

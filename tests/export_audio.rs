@@ -8,13 +8,10 @@
 //! AAC's transform spreads a click over a few samples either side, so each click is
 //! located by cross-correlation with the mix and must land within 1 ms (48 samples).
 
-#[path = "audio_common.rs"]
-mod audio_common;
-
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use audio_common::ffmpeg_decode;
+use e2e::audio::ffmpeg_decode;
 use image::RgbImage;
 use studio::audio::{encode_aac, mix, MixClip, Pcm, AAC_FRAME};
 use studio::export::{export_mp4_with_audio, EncoderSettings, ExportAudio, VideoSpec};

@@ -7,15 +7,12 @@
 //! shows a flat picture of its own colour), and must be within one frame of where the
 //! sequence timing puts them.
 
-#[path = "audio_common.rs"]
-mod audio_common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Instant;
 
-use audio_common::write_wav;
+use e2e::audio::write_wav;
 use e2e::{decode_frames, motionboard, probe};
 use image::{Rgb, RgbImage};
 use studio::project::{store, ShotSource, TransitionKind, SCHEMA_VERSION};

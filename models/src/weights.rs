@@ -306,6 +306,22 @@ impl<'a> Weights<'a> {
         }
     }
 
+    /// Marks `name` as used after checking its shape is `expected`, without reading its values
+    /// (a tied copy of a tensor loaded under another name: for umT5-XXL a 4 GB read saved).
+    pub fn check_shape(&mut self, name: &str, expected: &[usize]) {
+        let Some((index, stored)) = self.locations.get(name) else {
+            self.report.missing.push(name.to_owned());
+            return;
+        };
+        self.used.insert(name.to_owned());
+        let shape = self.files[*index].shape(stored).unwrap_or_default();
+        if shape != expected {
+            self.report
+                .misshaped
+                .push((name.to_owned(), expected.to_vec(), shape.to_vec()));
+        }
+    }
+
     /// `values` times the tensor's fp8 scale, if it is an fp8 tensor with one.
     fn dequantised(&mut self, file: &TensorFile, stored: &str, mut values: Vec<f32>) -> Vec<f32> {
         let is_fp8 = matches!(

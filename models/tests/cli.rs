@@ -3,11 +3,11 @@
 
 mod common;
 
-use std::process::Command;
+use std::path::Path;
 
 use models::tensor_io::TensorFile;
 
-use common::{errors, fixtures};
+use common::{errors, fixtures, run_checking_tool};
 
 #[test]
 fn run_scheduler_writes_the_references_outputs() {
@@ -16,23 +16,15 @@ fn run_scheduler_writes_the_references_outputs() {
     std::fs::create_dir_all(&out_dir).unwrap();
     let out = out_dir.join("out.safetensors");
     let inputs = folder.join("steps10.safetensors");
-    let status = Command::new(env!("CARGO_BIN_EXE_motionboard-models"))
-        .args([
-            "run",
-            "--component",
-            "scheduler",
-            "--device",
-            "flex",
-            "--config",
-        ])
-        .arg(folder.join("scheduler_config.json"))
-        .arg("--inputs")
-        .arg(&inputs)
-        .arg("--out")
-        .arg(&out)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let output = run_checking_tool(
+        "scheduler",
+        &folder.join("scheduler_config.json"),
+        None,
+        &inputs,
+        &out,
+        &["--device", "flex"],
+    );
+    assert!(output.status.success());
 
     let ours = TensorFile::read(&out).unwrap().f32("prev_samples").unwrap();
     let reference = TensorFile::read(&inputs)
@@ -51,13 +43,14 @@ fn a_bad_config_is_reported_with_its_path() {
     std::fs::create_dir_all(&dir).unwrap();
     let config = dir.join("scheduler_config.json");
     std::fs::write(&config, r#"{"_class_name": "DDIMScheduler"}"#).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_motionboard-models"))
-        .args(["run", "--component", "scheduler", "--config"])
-        .arg(&config)
-        .args(["--inputs", "unused.safetensors", "--out"])
-        .arg(dir.join("out.safetensors"))
-        .output()
-        .unwrap();
+    let output = run_checking_tool(
+        "scheduler",
+        &config,
+        None,
+        Path::new("unused.safetensors"),
+        &dir.join("out.safetensors"),
+        &[],
+    );
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -75,18 +68,15 @@ fn run_dit_writes_the_references_sample() {
     std::fs::create_dir_all(&out_dir).unwrap();
     let out = out_dir.join("out.safetensors");
     let inputs = folder.join("forward.safetensors");
-    let status = Command::new(env!("CARGO_BIN_EXE_motionboard-models"))
-        .args(["run", "--component", "dit", "--config"])
-        .arg(folder.join("config.json"))
-        .arg("--weights")
-        .arg(folder.join("diffusion_pytorch_model.safetensors"))
-        .arg("--inputs")
-        .arg(&inputs)
-        .arg("--out")
-        .arg(&out)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let output = run_checking_tool(
+        "dit",
+        &folder.join("config.json"),
+        Some(&folder.join("diffusion_pytorch_model.safetensors")),
+        &inputs,
+        &out,
+        &[],
+    );
+    assert!(output.status.success());
     let ours = TensorFile::read(&out).unwrap().f32("sample").unwrap();
     let reference = TensorFile::read(&inputs).unwrap().f32("sample").unwrap();
     assert_eq!(ours.shape, reference.shape);

@@ -14,7 +14,7 @@ use models::t5::{
 };
 use models::tensor_io::{write_f32, TensorFile};
 
-use common::{errors, fixtures};
+use common::{errors, fixtures, run_checking_tool};
 
 /// fp32 parity: max |ours - reference| / max |reference|.
 const MAX_RELATIVE_ERROR: f64 = 1e-4;
@@ -301,18 +301,15 @@ fn wrong_file_names_what_does_not_fit() {
 fn cli_runs_the_fixture() {
     let dir = temp_dir("cli");
     let out = dir.join("out.safetensors");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_motionboard-models"))
-        .args(["run", "--component", "t5", "--config"])
-        .arg(folder().join("config.json"))
-        .arg("--weights")
-        .arg(folder().join("model.safetensors"))
-        .arg("--inputs")
-        .arg(folder().join("forward.safetensors"))
-        .arg("--out")
-        .arg(&out)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let output = run_checking_tool(
+        "t5",
+        &folder().join("config.json"),
+        Some(&folder().join("model.safetensors")),
+        &folder().join("forward.safetensors"),
+        &out,
+        &[],
+    );
+    assert!(output.status.success());
     let ours = TensorFile::read(&out)
         .unwrap()
         .f32("last_hidden_state")
@@ -327,15 +324,14 @@ fn cli_runs_the_fixture() {
     assert!(rel < MAX_RELATIVE_ERROR, "relative error {rel:.3e}");
 
     // No weights: a message saying what to pass.
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_motionboard-models"))
-        .args(["run", "--component", "t5", "--config"])
-        .arg(folder().join("config.json"))
-        .arg("--inputs")
-        .arg(folder().join("forward.safetensors"))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = run_checking_tool(
+        "t5",
+        &folder().join("config.json"),
+        None,
+        &folder().join("forward.safetensors"),
+        &out,
+        &[],
+    );
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--weights"));
     std::fs::remove_dir_all(&dir).unwrap();

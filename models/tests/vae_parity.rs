@@ -7,14 +7,13 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use models::tensor_io::{write_f32, HostTensor, TensorFile};
 use models::wan::vae::{LoadError, VaeConfig, WanVae};
 
-use common::{errors, fixtures};
+use common::{errors, fixtures, run_checking_tool};
 
 /// fp32 parity: max |ours - reference| / max |reference|.
 const MAX_RELATIVE_ERROR: f64 = 1e-4;
@@ -278,17 +277,14 @@ fn cli_run_vae_writes_the_references_outputs() {
     for name in ["vae_2_1_tiny", "vae_2_2_tiny"] {
         let out = dir.join(format!("{name}.safetensors"));
         let inputs = folder(name).join("forward.safetensors");
-        let output = Command::new(env!("CARGO_BIN_EXE_motionboard-models"))
-            .args(["run", "--component", "vae", "--device", "flex", "--config"])
-            .arg(folder(name).join("config.json"))
-            .arg("--weights")
-            .arg(weights(name))
-            .arg("--inputs")
-            .arg(&inputs)
-            .arg("--out")
-            .arg(&out)
-            .output()
-            .unwrap();
+        let output = run_checking_tool(
+            "vae",
+            &folder(name).join("config.json"),
+            Some(&weights(name)),
+            &inputs,
+            &out,
+            &["--device", "flex"],
+        );
         assert!(
             output.status.success(),
             "{}",
@@ -306,15 +302,14 @@ fn cli_run_vae_writes_the_references_outputs() {
     }
     // Without weights: a clear error, nothing written.
     let out = dir.join("none.safetensors");
-    let output = Command::new(env!("CARGO_BIN_EXE_motionboard-models"))
-        .args(["run", "--component", "vae", "--config"])
-        .arg(folder("vae_2_1_tiny").join("config.json"))
-        .arg("--inputs")
-        .arg(folder("vae_2_1_tiny").join("forward.safetensors"))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = run_checking_tool(
+        "vae",
+        &folder("vae_2_1_tiny").join("config.json"),
+        None,
+        &folder("vae_2_1_tiny").join("forward.safetensors"),
+        &out,
+        &[],
+    );
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--weights"));
     assert!(!out.exists());

@@ -8,11 +8,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use models::tensor_io::TensorFile;
 
-use common::{errors, fixtures};
+use common::{errors, fixtures, run_checking_tool};
 
 /// f32 on lavapipe: the same arithmetic as flex, in another order.
 const F32_RELATIVE: f64 = 1e-4;
@@ -30,18 +29,14 @@ fn run_on_wgpu(
 ) -> (TensorFile, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.safetensors");
-    let output = Command::new(env!("CARGO_BIN_EXE_motionboard-models"))
-        .args(["run", "--component", component, "--device", "wgpu"])
-        .args(["--precision", precision, "--config"])
-        .arg(folder.join(config))
-        .arg("--weights")
-        .arg(folder.join(weights))
-        .arg("--inputs")
-        .arg(folder.join(inputs))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = run_checking_tool(
+        component,
+        &folder.join(config),
+        Some(&folder.join(weights)),
+        &folder.join(inputs),
+        &out,
+        &["--device", "wgpu", "--precision", precision],
+    );
     assert!(
         output.status.success(),
         "{component} on wgpu failed (is a Vulkan driver installed? on Debian/Ubuntu: \

@@ -1,6 +1,8 @@
 //! Shared helpers for the end-to-end tests: the built CLI, test pictures, and reading exported
 //! files back with ffprobe and ffmpeg (Debian's `ffmpeg` package), the way a platform would.
 
+pub mod audio;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

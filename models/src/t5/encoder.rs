@@ -87,7 +87,7 @@ impl UmT5Encoder {
         w.param(&mut model.shared.weight, embedding);
         if embedding == SHARED && file.contains(EMBED_TOKENS) {
             // The tied copy: checked for shape, not used.
-            let _ = w.values(EMBED_TOKENS, &[config.vocab_size, config.d_model]);
+            w.check_shape(EMBED_TOKENS, &[config.vocab_size, config.d_model]);
         }
 
         for (i, block) in model.blocks.iter_mut().enumerate() {

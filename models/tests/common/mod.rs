@@ -18,3 +18,31 @@ pub fn errors(ours: &[f32], reference: &[f32]) -> (f64, f64) {
     let scale = reference.iter().map(|v| v.abs() as f64).fold(0.0, f64::max);
     (max_abs, max_abs / scale.max(f64::MIN_POSITIVE))
 }
+
+/// Runs the checking tool: `motionboard-models run --component COMPONENT --config CONFIG
+/// [--weights WEIGHTS] --inputs INPUTS --out OUT` followed by `extra`.
+#[allow(dead_code)] // Not every test binary runs the tool.
+pub fn run_checking_tool(
+    component: &str,
+    config: &std::path::Path,
+    weights: Option<&std::path::Path>,
+    inputs: &std::path::Path,
+    out: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_motionboard-models"));
+    command
+        .args(["run", "--component", component, "--config"])
+        .arg(config);
+    if let Some(weights) = weights {
+        command.arg("--weights").arg(weights);
+    }
+    command
+        .arg("--inputs")
+        .arg(inputs)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .expect("run motionboard-models")
+}

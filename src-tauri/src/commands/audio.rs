@@ -1,7 +1,7 @@
 //! Sound files on the audio lanes: importing one into the project, and the waveform peaks
 //! the lane draws (computed here, in Rust, from the decoded 48 kHz stereo samples).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 use studio::audio;
@@ -38,13 +38,12 @@ pub struct ImportedSound {
     pub peaks: AudioPeaks,
 }
 
-fn peaks_of(path: &Path, buckets: u32) -> Result<AudioPeaks, String> {
-    let loaded = audio::load(path).map_err(ui_error)?;
-    let peaks = audio::peaks(&loaded.pcm, buckets.clamp(1, MAX_BUCKETS) as usize);
-    Ok(AudioPeaks {
+fn peaks_of(pcm: &audio::Pcm, buckets: u32) -> AudioPeaks {
+    let peaks = audio::peaks(pcm, buckets.clamp(1, MAX_BUCKETS) as usize);
+    AudioPeaks {
         min: peaks.iter().map(|p| p.min).collect(),
         max: peaks.iter().map(|p| p.max).collect(),
-    })
+    }
 }
 
 /// Copies a sound file (wav, flac, ogg/vorbis, mp3, m4a/aac) into the open project's assets
@@ -59,8 +58,7 @@ pub async fn import_audio(
     tauri::async_runtime::spawn_blocking(move || {
         let source = PathBuf::from(&path);
         let imported = store::import_audio(&dir, &source).map_err(ui_error)?;
-        let stored = store::asset_path(&dir, &imported.asset).map_err(ui_error)?;
-        let peaks = peaks_of(&stored, buckets)?;
+        let peaks = peaks_of(&imported.pcm, buckets);
         let name = source
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -87,7 +85,8 @@ pub async fn audio_peaks(
     let dir = state.folder()?.dir;
     tauri::async_runtime::spawn_blocking(move || {
         let path = store::asset_path(&dir, &file).map_err(ui_error)?;
-        peaks_of(&path, buckets)
+        let loaded = audio::load(&path).map_err(ui_error)?;
+        Ok(peaks_of(&loaded.pcm, buckets))
     })
     .await
     .map_err(ui_error)?

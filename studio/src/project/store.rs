@@ -375,9 +375,9 @@ pub fn import_image(dir: &Path, source: &Path) -> Result<ImportedImage, ProjectE
     })
 }
 
-/// A sound file copied into the project's assets.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+/// A sound file copied into the project's assets, with its decoded samples so that a caller
+/// drawing its waveform does not decode it a second time.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ImportedAudio {
     /// Path relative to the project folder, e.g. `assets/3fa9….flac`.
     pub asset: String,
@@ -385,6 +385,8 @@ pub struct ImportedAudio {
     pub seconds: f64,
     /// Set when only part of the file could be decoded (what happened, how much was read).
     pub warning: Option<String>,
+    /// The sound at 48 kHz stereo.
+    pub pcm: audio::Pcm,
 }
 
 /// The extension a sound file is stored under, from its first bytes.
@@ -423,6 +425,7 @@ pub fn import_audio(dir: &Path, source: &Path) -> Result<ImportedAudio, ProjectE
         asset,
         seconds: loaded.pcm.duration(),
         warning: loaded.warning,
+        pcm: loaded.pcm,
     })
 }
 

@@ -1,7 +1,5 @@
-//! Helpers shared by the audio end-to-end tests: WAV files written here, and ffmpeg as the
+//! Helpers for the audio end-to-end tests: WAV files written here, and ffmpeg as the
 //! reference encoder and decoder.
-
-#![allow(dead_code)]
 
 use std::path::Path;
 use std::process::Command;
@@ -36,7 +34,7 @@ pub fn write_wav(path: &Path, rate: u32, planes: &[Vec<f32>]) {
 /// Runs ffmpeg with `args` (quiet, overwriting) and returns stdout; fails the test loudly
 /// when ffmpeg is missing or fails.
 pub fn ffmpeg(args: &[&str]) -> Vec<u8> {
-    e2e::require("ffmpeg");
+    crate::require("ffmpeg");
     let out = Command::new("ffmpeg")
         .args(["-v", "error", "-y"])
         .args(args)
@@ -74,7 +72,7 @@ impl Noise {
     pub fn new(seed: u64) -> Self {
         Noise(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
-    pub fn next(&mut self) -> f32 {
+    pub fn sample(&mut self) -> f32 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
