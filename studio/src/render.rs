@@ -3,7 +3,7 @@
 //! The CLI's `animate` and `render` and the desktop app's export all go through
 //! [`render_shot_to_mp4`], so what a creator previews and what a script renders are the same.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use image::imageops::FilterType;
@@ -12,8 +12,8 @@ use thiserror::Error;
 
 use crate::export::{export_mp4, ExportError, Fit, Framing, Preset, VideoSpec};
 use crate::motion::{Motion, MotionError};
-use crate::picture::{self, PictureError};
-use crate::project::{store, ExportSettings, Project, ProjectError};
+use crate::picture::PictureError;
+use crate::project::ProjectError;
 use crate::warp::{frame_time, Warper};
 
 #[derive(Debug, Error)]
@@ -26,10 +26,6 @@ pub enum RenderError {
     Motion(#[from] MotionError),
     #[error(transparent)]
     Export(#[from] ExportError),
-    #[error("shot {shot} has no picture yet; import one before rendering")]
-    NoPicture { shot: usize },
-    #[error("the project has no shot {shot} (it has {count})")]
-    NoSuchShot { shot: usize, count: usize },
     #[error("duration {0} s is out of range; use 0.1 to 60 seconds")]
     BadDuration(f32),
     #[error("frame rate {0} is out of range; use 1 to 120 frames per second")]
@@ -157,47 +153,6 @@ pub fn render_shot_to_mp4(
     Ok(())
 }
 
-/// The picture and settings of shot `shot` (0-based) of the project in `dir`.
-pub fn shot_job(
-    dir: &Path,
-    project: &Project,
-    shot: usize,
-    export: ExportSettings,
-) -> Result<(PathBuf, ShotSettings), RenderError> {
-    let s = project.shots.get(shot).ok_or(RenderError::NoSuchShot {
-        shot: shot + 1,
-        count: project.shots.len(),
-    })?;
-    let asset = s
-        .image
-        .as_deref()
-        .ok_or(RenderError::NoPicture { shot: shot + 1 })?;
-    let picture_path = store::asset_path(dir, asset)?;
-    let settings = ShotSettings {
-        motion: s.motion.clone(),
-        seconds: s.seconds,
-        fps: export.fps(),
-        preset: export.preset,
-        fit: export.fit,
-    };
-    Ok((picture_path, settings))
-}
-
-/// Renders shot `shot` (0-based) of the project in `dir` with the given export settings.
-pub fn render_project_shot(
-    dir: &Path,
-    project: &Project,
-    shot: usize,
-    export: ExportSettings,
-    out: &Path,
-    progress: impl FnMut(u32, u32),
-    cancel: &AtomicBool,
-) -> Result<(), RenderError> {
-    let (picture_path, settings) = shot_job(dir, project, shot, export)?;
-    let picture = picture::load_picture(&picture_path)?;
-    render_shot_to_mp4(picture, &settings, out, progress, cancel)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,14 +167,5 @@ mod tests {
     fn frame_count_is_seconds_times_fps() {
         assert_eq!(frame_count(5.0, 30), 150);
         assert_eq!(frame_count(1.0, 24), 24);
-    }
-
-    #[test]
-    fn a_shot_without_picture_is_reported_by_number() {
-        let project = Project::new("p");
-        let err = shot_job(Path::new("."), &project, 0, ExportSettings::default()).unwrap_err();
-        assert!(err.to_string().contains("shot 1 has no picture"), "{err}");
-        let err = shot_job(Path::new("."), &project, 3, ExportSettings::default()).unwrap_err();
-        assert!(matches!(err, RenderError::NoSuchShot { shot: 4, count: 1 }));
     }
 }
