@@ -135,7 +135,7 @@ export const en = {
   "storyboard.moveRight": "Move shot later",
   "storyboard.noPicture": "No picture",
   "storyboard.seconds": "{seconds} s",
-  "storyboard.total": "{n} shots · {seconds} s",
+  "storyboard.total": "Shots: {n} · {seconds} s",
   "storyboard.copyName": "{name} copy",
   "storyboard.confirmDelete": "Delete “{name}”?",
   "storyboard.confirmYes": "Delete",
