@@ -7,6 +7,7 @@ use burn::tensor::TensorData;
 use super::error::PipelineError;
 use super::first_frame::FirstFrame;
 use super::models::WanModels;
+use super::motion_guide::GuideLatents;
 use super::preview::{LatentPreview, StepControl, StepPreview};
 use super::request::GenerateRequest;
 use super::video::Video;
@@ -95,16 +96,37 @@ impl WanModels {
                 &device,
             )
         });
+        let guide = match &request.motion {
+            Some(motion) => Some(GuideLatents::prepare(
+                &self.vae,
+                motion,
+                noise.dims(),
+                request.steps,
+                &device,
+            )?),
+            None => None,
+        };
         let preview = LatentPreview::for_channels(z, &device);
-        let steps = sampler.schedule().steps();
+        let sigmas = sampler.sigmas().to_vec();
+        let steps = match &guide {
+            Some(guide) => {
+                sampler.set_begin_index(guide.clock.first_step())?;
+                guide.clock.steps_run()
+            }
+            None => sampler.schedule().steps(),
+        };
 
         // [1, z, F', h, w]; for image-to-video frame 0 is kept at the image's latent (the
         // official Wan loop does so; diffusers puts it back only at the end, which gives the
         // same video: the sampler's update is per element, and the model only ever sees the
-        // image's latent there).
+        // image's latent there). A motion guide starts from its noised latent.
+        let start = match &guide {
+            Some(guide) => guide.start(noise.clone(), sigmas[guide.clock.first_step()]),
+            None => noise.clone(),
+        };
         let mut latents = match &first_frame {
-            Some(first) => first.apply(noise),
-            None => noise,
+            Some(first) => first.apply(start),
+            None => start,
         };
         let mut step = 0;
         while let (Some(t), Some(sigma)) = (sampler.current_timestep(), sampler.current_sigma()) {
@@ -124,7 +146,11 @@ impl WanModels {
             };
             // The model's guess of the clean video: x0 = x_sigma - sigma * flow.
             let mut x0 = latents.clone() - flow.clone().mul_scalar(sigma);
+            let k = sampler.step_index();
             latents = sampler.step(flow, latents);
+            if let Some(guide) = &guide {
+                latents = guide.tie(k, latents, &noise, &sigmas);
+            }
             if let Some(first) = &first_frame {
                 x0 = first.apply(x0);
                 latents = first.apply(latents);

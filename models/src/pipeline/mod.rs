@@ -24,6 +24,7 @@ mod error;
 mod first_frame;
 mod generate;
 mod models;
+mod motion_guide;
 mod package;
 mod preview;
 mod request;
@@ -32,6 +33,7 @@ mod video;
 pub use error::{BoxError, PackageError, PipelineError};
 pub use first_frame::FirstFrame;
 pub use models::WanModels;
+pub use motion_guide::{latent_mask, DualClock, MotionGuide, Tie};
 pub use package::WanPackage;
 pub use preview::{
     LatentPreview, PreviewFrames, StepControl, StepPreview, WAN21_LATENT_RGB,

@@ -2,6 +2,7 @@
 //! first frame; and the checks that turn a bad request into a message a person can act on.
 
 use super::error::PipelineError;
+use super::motion_guide::MotionGuide;
 
 /// An 8-bit RGB picture on the host: `pixels` is `[height, width, 3]` row-major.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +72,9 @@ pub struct GenerateRequest {
     pub seed: u64,
     /// The first frame, for image-to-video (Wan2.2 TI2V packages): exactly `width` x `height`.
     pub image: Option<RgbImage>,
+    /// A coarse motion video to follow (Time-to-Move), with the first frame usually the
+    /// image's: see [`MotionGuide`].
+    pub motion: Option<MotionGuide>,
 }
 
 impl GenerateRequest {
@@ -87,6 +91,7 @@ impl GenerateRequest {
             shift: None,
             seed: 0,
             image: None,
+            motion: None,
         }
     }
 }
@@ -164,6 +169,9 @@ impl SizeRules {
                     image.width, image.height, request.width, request.height
                 ));
             }
+        }
+        if let Some(guide) = &request.motion {
+            guide.check(request.frames, request.width, request.height, request.steps)?;
         }
         Ok(())
     }
