@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# libasound2-dev: ALSA, under cpal/rodio's sound output (it brings the libasound2 runtime).
 want=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libssl-dev
-      libayatana-appindicator3-dev librsvg2-dev libxdo-dev nodejs npm
+      libayatana-appindicator3-dev librsvg2-dev libxdo-dev libasound2-dev nodejs npm
       libvulkan1)
 if [ "${1:-}" = test ]; then
   # mesa-vulkan-drivers: lavapipe, a CPU Vulkan driver, so the engine's wgpu path is tested

@@ -2,7 +2,8 @@
 """PyTorch's side of `motionboard-bench`: the same model, shape and precision in diffusers, with
 random weights, timed the same way (one warm-up, the median of the repeats). Prints one JSON
 line: {"seconds": ..., "peak_bytes": ...}, seconds per DiT step (two forwards: prompt and
-negative prompt over 512 text tokens) or per decoded VAE frame.
+negative prompt over 512 text tokens), per decoded VAE frame, or per umT5 pass over a prompt
+and a negative prompt of 512 tokens each (`t5`, with `--layers` of its 24 layers).
 
     python models/scripts/bench_torch.py dit --model wan2.1-1.3b --device cuda --dtype f16 \
         --frames 81 --height 480 --width 832
@@ -16,6 +17,7 @@ import time
 
 import torch
 from diffusers import AutoencoderKLWan, WanTransformer3DModel
+from transformers import UMT5Config, UMT5EncoderModel
 
 DIT = {
     "wan2.1-1.3b": (dict(num_attention_heads=12, ffn_dim=8960, in_channels=16, out_channels=16), 8),
@@ -57,7 +59,8 @@ def peak_bytes(device):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("kind", choices=["dit", "vae"])
+    parser.add_argument("kind", choices=["dit", "vae", "t5"])
+    parser.add_argument("--layers", type=int, default=24)
     parser.add_argument("--model", required=True)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", default="f32")
@@ -85,6 +88,18 @@ def main():
                 model(hidden_states=x, timestep=t, encoder_hidden_states=negative).sample
 
             seconds = timed(step, args.repeats, args.device)
+        elif args.kind == "t5":
+            # umT5-XXL as Wan's text_encoder/config.json, with --layers of its 24 layers.
+            config = UMT5Config(vocab_size=256384, d_model=4096, d_kv=64, d_ff=10240,
+                                num_layers=args.layers, num_heads=64,
+                                relative_attention_num_buckets=32,
+                                relative_attention_max_distance=128,
+                                feed_forward_proj="gated-gelu", is_encoder_decoder=False)
+            encoder = UMT5EncoderModel(config).to(args.device, dtype).eval()
+            ids = (torch.arange(2 * 512, device=args.device) * 7919 % 250000).reshape(2, 512)
+            mask = torch.ones_like(ids)
+            seconds = timed(lambda: encoder(input_ids=ids, attention_mask=mask).last_hidden_state,
+                            args.repeats, args.device)
         else:
             vae = AutoencoderKLWan(**VAE[args.model]).to(args.device, dtype).eval()
             spatial = vae.config.scale_factor_spatial

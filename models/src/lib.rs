@@ -5,16 +5,18 @@
 //! text encoder with its tokenizer and prompt cache ([`t5`]), the weights loader shared by all
 //! of them ([`weights`], [`tensor_io`]: safetensors only, memory-mapped, diffusers and ComfyUI
 //! layouts, f32/f16/bf16/fp8), the text/image-to-video pipeline over a diffusers model package
-//! with live previews ([`pipeline`]), the device and precision choice ([`device`]) and the
-//! checking tool's components ([`check`]).
+//! with live previews ([`pipeline`]; sharper ones from the TAEHV decoders, [`taehv`]), the
+//! device and precision choice ([`device`]) and the checking tool's components ([`check`]).
 
 pub mod activation;
 pub mod check;
 pub mod device;
+pub mod expected;
 pub mod noise;
 pub mod pipeline;
 pub mod scheduler;
 pub mod t5;
+pub mod taehv;
 pub mod tensor_io;
 pub mod wan;
 pub mod weights;

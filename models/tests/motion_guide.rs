@@ -63,6 +63,20 @@ fn request(steps: usize, guide: Option<(usize, usize, usize)>) -> GenerateReques
     request
 }
 
+/// The guide's normalised latent [1, z, F', h, w], encoded here the way the pipeline should.
+fn guide_latent(wan: &WanModels, guide: &MotionGuide) -> Tensor<5> {
+    let mut values = Vec::new();
+    for f in &guide.frames {
+        values.extend(f.pixels().iter().map(|&v| v as f32 / 255.0 * 2.0 - 1.0));
+    }
+    let video = Tensor::<5>::from_data(
+        burn::tensor::TensorData::new(values, [1, FRAMES, HEIGHT, WIDTH, 3]),
+        wan.device(),
+    )
+    .permute([0, 4, 1, 2, 3]);
+    wan.vae.normalize(wan.vae.encode(video))
+}
+
 fn host(t: Tensor<5>) -> Vec<f32> {
     t.try_into_vec_as::<f32>().unwrap()
 }
@@ -110,18 +124,7 @@ fn steered_positions_follow_the_guide_until_t_strong() {
     let shape = wan.latent_shape(&request);
     let lw = shape[4];
     let noise = randn(request.seed, shape, &device);
-    let guide = request.motion.as_ref().unwrap();
-    // The guide's normalised latent, encoded here the way the pipeline should.
-    let mut values = Vec::new();
-    for f in &guide.frames {
-        values.extend(f.pixels().iter().map(|&v| v as f32 / 255.0 * 2.0 - 1.0));
-    }
-    let video = Tensor::<5>::from_data(
-        burn::tensor::TensorData::new(values, [1, FRAMES, HEIGHT, WIDTH, 3]),
-        &device,
-    )
-    .permute([0, 4, 1, 2, 3]);
-    let reference = wan.vae.normalize(wan.vae.encode(video));
+    let reference = guide_latent(&wan, request.motion.as_ref().unwrap());
     let sigmas = wan
         .scheduler_with_shift(request.shift)
         .unwrap()
@@ -173,18 +176,7 @@ fn strong_to_the_end_lands_on_the_clean_guide() {
         StepControl::Continue
     })
     .unwrap();
-    let guide = request.motion.as_ref().unwrap();
-    let device = wan.device().clone();
-    let mut values = Vec::new();
-    for f in &guide.frames {
-        values.extend(f.pixels().iter().map(|&v| v as f32 / 255.0 * 2.0 - 1.0));
-    }
-    let video = Tensor::<5>::from_data(
-        burn::tensor::TensorData::new(values, [1, FRAMES, HEIGHT, WIDTH, 3]),
-        &device,
-    )
-    .permute([0, 4, 1, 2, 3]);
-    let reference = wan.vae.normalize(wan.vae.encode(video));
+    let reference = guide_latent(&wan, request.motion.as_ref().unwrap());
     let lw = reference.dims()[4];
     let last = last.unwrap();
     assert!(max_diff(&region(&last, 0..lw), &region(&reference, 0..lw)) < 1e-6);

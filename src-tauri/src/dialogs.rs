@@ -33,6 +33,26 @@ pub async fn pick_image(app: AppHandle) -> Option<String> {
     )
 }
 
+/// Several pictures at once (a subject's references). In tests `MOTIONBOARD_TEST_PICK_IMAGE`
+/// answers here too, as a list of paths joined like PATH (`:` on Unix, `;` on Windows).
+#[tauri::command]
+pub async fn pick_images(app: AppHandle) -> Vec<String> {
+    if let Ok(answer) = std::env::var("MOTIONBOARD_TEST_PICK_IMAGE") {
+        return std::env::split_paths(&answer)
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+    }
+    app.dialog()
+        .file()
+        .add_filter("Pictures", &["jpg", "jpeg", "png", "webp"])
+        .blocking_pick_files()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| into_string(Some(p)))
+        .collect()
+}
+
 #[tauri::command]
 pub async fn pick_audio(app: AppHandle) -> Option<String> {
     if let Some(answer) = test_answer("MOTIONBOARD_TEST_PICK_AUDIO") {
@@ -75,4 +95,30 @@ pub async fn pick_export_path(app: AppHandle, default_name: String) -> Option<St
     } else {
         format!("{path}.mp4")
     })
+}
+
+/// A model file or package folder to import. `MOTIONBOARD_TEST_PICK_MODEL` answers in tests.
+/// GTK's dialog picks either files or folders: this one a file; a package folder comes
+/// through `pick_models_folder`.
+#[tauri::command]
+pub async fn pick_model_file(app: AppHandle) -> Option<String> {
+    if let Some(answer) = test_answer("MOTIONBOARD_TEST_PICK_MODEL") {
+        return answer;
+    }
+    into_string(
+        app.dialog()
+            .file()
+            .add_filter("Model weights", &["safetensors"])
+            .blocking_pick_file(),
+    )
+}
+
+/// A folder of models: a ComfyUI `models` folder or a diffusers package to import.
+/// `MOTIONBOARD_TEST_PICK_MODELS_FOLDER` answers in tests.
+#[tauri::command]
+pub async fn pick_models_folder(app: AppHandle) -> Option<String> {
+    if let Some(answer) = test_answer("MOTIONBOARD_TEST_PICK_MODELS_FOLDER") {
+        return answer;
+    }
+    into_string(app.dialog().file().blocking_pick_folder())
 }

@@ -6,7 +6,9 @@
 
 mod commands;
 mod dialogs;
+mod generate_queue;
 mod menu;
+mod playback;
 mod session;
 mod state;
 
@@ -23,6 +25,9 @@ fn main() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(state::AppState::default())
+        .manage(playback::TimelineState::default())
+        .manage(generate_queue::GenerateQueue::default())
+        .manage(commands::models::ModelsState::default())
         .menu(|app| {
             menu::build(
                 app,
@@ -40,12 +45,34 @@ fn main() {
             commands::project::save_project_as,
             commands::project::autosave,
             commands::project::import_image,
+            commands::subjects::import_subject_images,
+            commands::script::plan_script,
+            commands::script::script_to_shots,
             commands::preview::preview_frame,
             commands::export::export_video,
             commands::export::cancel_export,
             commands::audio::import_audio,
             commands::audio::audio_peaks,
+            commands::audio::detect_beats,
+            commands::sequence::sequence_frame,
+            commands::sequence::snap_cuts,
+            commands::playback::playback_start,
+            commands::playback::playback_stop,
+            commands::playback::playback_position,
+            commands::generate::generate_shots,
+            commands::generate::cancel_generation,
+            commands::generate::shot_generation_status,
+            commands::generate::generated_frame,
+            commands::models::list_models,
+            commands::models::download_model,
+            commands::models::cancel_download,
+            commands::models::import_model,
+            commands::models::set_comfyui_folder,
+            commands::models::memory_estimate,
+            dialogs::pick_model_file,
+            dialogs::pick_models_folder,
             dialogs::pick_image,
+            dialogs::pick_images,
             dialogs::pick_audio,
             dialogs::pick_project_folder,
             dialogs::pick_export_path,

@@ -59,6 +59,7 @@ fn motion() -> Motion {
             kind: CameraKind::ZoomIn,
             amount: 0.2,
             easing: Easing::EaseInOut,
+            keys: Vec::new(),
         },
     }
 }
@@ -100,7 +101,7 @@ impl Naive<'_> {
                 (n, (n.0 - s.0, n.1 - s.1), p.radius * wf)
             })
             .collect();
-        let camera = self.motion.camera;
+        let camera = &self.motion.camera;
         let zoom = 1.0 + camera.amount * camera.easing.apply(t);
         let (cx, cy) = ((wf - 1.0) / 2.0, (hf - 1.0) / 2.0);
         let src = self.source.as_raw();

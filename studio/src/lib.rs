@@ -3,9 +3,12 @@
 
 pub mod audio;
 pub mod export;
+pub mod generate;
+pub mod model_store;
 pub mod motion;
 pub mod picture;
 pub mod project;
 pub mod render;
+pub mod script;
 pub mod sequence;
 pub mod warp;

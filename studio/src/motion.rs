@@ -119,16 +119,80 @@ impl Easing {
     }
 }
 
+/// The most keys one camera may carry.
+pub const MAX_CAMERA_KEYS: usize = 64;
+/// The closest a camera key may zoom in (10 times closer than the whole picture).
+pub const MAX_KEY_ZOOM: f32 = 10.0;
+/// The most a camera key may roll, either way, in degrees.
+pub const MAX_KEY_ROLL: f32 = 90.0;
+
+/// The camera's framing at one shot time, set by the creator.
+///
+/// `x` and `y` are the centre of the view in picture fractions (0.5, 0.5 = centred), `zoom`
+/// is how much closer than the whole picture the view is (1 = the whole picture, 2 = half its
+/// width and height), and `roll` turns the picture on screen, in degrees, clockwise as the
+/// viewer sees it. A framing that would show something outside the picture is tightened when
+/// rendered: a roll zooms in just enough, and the centre slides towards the picture's centre
+/// (`warp::camera_keys` says how).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CameraKey {
+    /// Shot time, 0 (first frame) to 1 (last frame).
+    pub t: f32,
+    pub x: f32,
+    pub y: f32,
+    pub zoom: f32,
+    pub roll: f32,
+}
+
+impl CameraKey {
+    /// The whole picture, centred and level, at shot time `t`.
+    pub const fn whole(t: f32) -> Self {
+        Self {
+            t,
+            x: 0.5,
+            y: 0.5,
+            zoom: 1.0,
+            roll: 0.0,
+        }
+    }
+}
+
 /// A camera move over the whole shot.
 ///
 /// `amount` is in 0..1: for pans and tilts the fraction of the frame travelled, for zooms the
 /// relative change of scale (0.2 = 20 % closer or further), for rolls a fraction of 90 degrees.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+///
+/// With `keys`, the keys set the framing instead of `kind` and `amount`: the camera moves from
+/// key to key with `easing` in every stretch between two keys (see `warp::camera_keys`).
+#[derive(Debug, Clone, PartialEq, Deserialize, TS)]
 #[ts(export)]
 pub struct Camera {
     pub kind: CameraKind,
     pub amount: f32,
     pub easing: Easing,
+    /// Framings at chosen shot times, in time order (sorted when read). Left out of the file
+    /// when there are none, so a camera without keys is saved, and hashed, as before keys.
+    #[serde(default, with = "keys_in_time_order")]
+    #[ts(as = "Option<Vec<CameraKey>>", optional)]
+    pub keys: Vec<CameraKey>,
+}
+
+// Written by hand rather than derived only to leave out empty keys: serde's
+// `skip_serializing_if` is an attribute ts-rs cannot read (it warns on every build).
+impl Serialize for Camera {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let fields = if self.keys.is_empty() { 3 } else { 4 };
+        let mut out = ser.serialize_struct("Camera", fields)?;
+        out.serialize_field("kind", &self.kind)?;
+        out.serialize_field("amount", &self.amount)?;
+        out.serialize_field("easing", &self.easing)?;
+        if !self.keys.is_empty() {
+            out.serialize_field("keys", &self.keys)?;
+        }
+        out.end()
+    }
 }
 
 impl Default for Camera {
@@ -137,8 +201,37 @@ impl Default for Camera {
             kind: CameraKind::Static,
             amount: 0.15,
             easing: Easing::EaseInOut,
+            keys: Vec::new(),
         }
     }
+}
+
+impl Camera {
+    /// Whether the camera moves the view at all: keys (which place the whole frame) or a move
+    /// with some amount.
+    pub fn moves(&self) -> bool {
+        !self.keys.is_empty() || (self.kind != CameraKind::Static && self.amount > 0.0)
+    }
+}
+
+/// Reads camera keys and puts them in time order, so a hand-edited file with keys out of
+/// order means what it says rather than failing.
+mod keys_in_time_order {
+    use serde::{Deserialize, Deserializer};
+
+    use super::{sort_camera_keys, CameraKey};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(de: D) -> Result<Vec<CameraKey>, D::Error> {
+        let mut keys = Vec::<CameraKey>::deserialize(de)?;
+        sort_camera_keys(&mut keys);
+        Ok(keys)
+    }
+}
+
+/// Puts camera keys in time order (a stable sort: keys at the same time keep their order, and
+/// [`Motion::validate`] then reports them).
+pub fn sort_camera_keys(keys: &mut [CameraKey]) {
+    keys.sort_by(|a, b| a.t.total_cmp(&b.t));
 }
 
 /// Everything that moves (or must not move) in one shot.
@@ -165,6 +258,82 @@ pub enum MotionError {
     BadRadius { what: &'static str, radius: f32 },
     #[error("camera amount {0} must be between 0 and 1")]
     BadCameraAmount(f32),
+    #[error("a camera can have at most {MAX_CAMERA_KEYS} keys, this one has {0}; delete some")]
+    TooManyCameraKeys(usize),
+    #[error("camera key {key}: {problem}")]
+    BadCameraKey { key: usize, problem: String },
+    #[error("camera keys {first} and {second} are both at time {t}; move or delete one of them")]
+    CameraKeysAtSameTime { first: usize, second: usize, t: f32 },
+    #[error("camera key {key} (time {t}) comes before key {previous} (time {previous_t}); keys must be in time order")]
+    CameraKeysOutOfOrder {
+        key: usize,
+        t: f32,
+        previous: usize,
+        previous_t: f32,
+    },
+}
+
+/// What is wrong with one camera key, if anything (numbers are 1-based in messages).
+fn camera_key_problem(k: &CameraKey) -> Option<String> {
+    let within = |v: f32, lo: f32, hi: f32| v.is_finite() && (lo..=hi).contains(&v);
+    if !within(k.t, 0.0, 1.0) {
+        return Some(format!(
+            "time {} is outside the shot; times go from 0 (first frame) to 1 (last frame)",
+            k.t
+        ));
+    }
+    if !within(k.x, 0.0, 1.0) || !within(k.y, 0.0, 1.0) {
+        return Some(format!(
+            "the view's centre ({}, {}) is outside the picture; x and y go from 0 to 1 from the top-left",
+            k.x, k.y
+        ));
+    }
+    if !within(k.zoom, 1.0, MAX_KEY_ZOOM) {
+        return Some(format!(
+            "zoom {} must be between 1 (the whole picture) and {MAX_KEY_ZOOM}",
+            k.zoom
+        ));
+    }
+    if !within(k.roll, -MAX_KEY_ROLL, MAX_KEY_ROLL) {
+        return Some(format!(
+            "roll {} must be between -{MAX_KEY_ROLL} and {MAX_KEY_ROLL} degrees",
+            k.roll
+        ));
+    }
+    None
+}
+
+fn check_camera_keys(keys: &[CameraKey]) -> Result<(), MotionError> {
+    if keys.len() > MAX_CAMERA_KEYS {
+        return Err(MotionError::TooManyCameraKeys(keys.len()));
+    }
+    for (i, k) in keys.iter().enumerate() {
+        if let Some(problem) = camera_key_problem(k) {
+            return Err(MotionError::BadCameraKey {
+                key: i + 1,
+                problem,
+            });
+        }
+    }
+    for (i, pair) in keys.windows(2).enumerate() {
+        let (a, b) = (pair[0], pair[1]);
+        if b.t == a.t {
+            return Err(MotionError::CameraKeysAtSameTime {
+                first: i + 1,
+                second: i + 2,
+                t: a.t,
+            });
+        }
+        if b.t < a.t {
+            return Err(MotionError::CameraKeysOutOfOrder {
+                key: i + 2,
+                t: b.t,
+                previous: i + 1,
+                previous_t: a.t,
+            });
+        }
+    }
+    Ok(())
 }
 
 fn check_point(what: &'static str, p: Point) -> Result<(), MotionError> {
@@ -216,7 +385,7 @@ impl Motion {
         if !(amount.is_finite() && (0.0..=1.0).contains(&amount)) {
             return Err(MotionError::BadCameraAmount(amount));
         }
-        Ok(())
+        check_camera_keys(&self.camera.keys)
     }
 }
 
@@ -264,6 +433,82 @@ mod tests {
             assert!((e.apply(1.0) - 1.0).abs() < 1e-6);
             assert!(e.apply(0.25) < e.apply(0.75));
         }
+    }
+
+    fn key(t: f32, x: f32, y: f32, zoom: f32, roll: f32) -> CameraKey {
+        CameraKey {
+            t,
+            x,
+            y,
+            zoom,
+            roll,
+        }
+    }
+
+    #[test]
+    fn camera_keys_are_checked_with_messages_that_say_what_to_do() {
+        let mut m = Motion::default();
+        m.camera.keys = vec![key(0.0, 0.5, 0.5, 1.0, 0.0), key(1.0, 0.3, 0.6, 2.0, -15.0)];
+        assert_eq!(m.validate(), Ok(()));
+        let cases = [
+            (key(1.2, 0.5, 0.5, 1.0, 0.0), "time 1.2 is outside the shot"),
+            (key(0.5, -0.1, 0.5, 1.0, 0.0), "x and y go from 0 to 1"),
+            (key(0.5, 0.5, 0.5, 0.5, 0.0), "zoom 0.5 must be between 1"),
+            (key(0.5, 0.5, 0.5, 11.0, 0.0), "zoom 11 must be between 1"),
+            (
+                key(0.5, 0.5, 0.5, 1.0, 95.0),
+                "roll 95 must be between -90 and 90",
+            ),
+            (key(0.5, 0.5, f32::NAN, 1.0, 0.0), "outside the picture"),
+        ];
+        for (bad, says) in cases {
+            m.camera.keys[1] = bad;
+            let err = m.validate().unwrap_err();
+            assert!(
+                matches!(err, MotionError::BadCameraKey { key: 2, .. }),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains(says), "{err}");
+            assert!(err.to_string().starts_with("camera key 2:"), "{err}");
+        }
+        m.camera.keys[1] = key(0.0, 0.5, 0.5, 2.0, 0.0);
+        assert_eq!(
+            m.validate().unwrap_err().to_string(),
+            "camera keys 1 and 2 are both at time 0; move or delete one of them"
+        );
+        m.camera.keys = vec![key(0.8, 0.5, 0.5, 1.0, 0.0), key(0.2, 0.5, 0.5, 1.0, 0.0)];
+        assert!(matches!(
+            m.validate(),
+            Err(MotionError::CameraKeysOutOfOrder { key: 2, .. })
+        ));
+        sort_camera_keys(&mut m.camera.keys);
+        assert_eq!(m.validate(), Ok(()));
+        m.camera.keys = vec![CameraKey::whole(0.5); MAX_CAMERA_KEYS + 1];
+        assert_eq!(
+            m.validate(),
+            Err(MotionError::TooManyCameraKeys(MAX_CAMERA_KEYS + 1))
+        );
+    }
+
+    #[test]
+    fn cameras_without_keys_read_and_write_as_before() {
+        // A camera from before keys existed reads with none, and writes back byte for byte.
+        let old = r#"{"kind":"zoom-in","amount":0.3,"easing":"linear"}"#;
+        let cam: Camera = serde_json::from_str(old).unwrap();
+        assert!(cam.keys.is_empty());
+        assert!(cam.moves());
+        assert_eq!(serde_json::to_string(&cam).unwrap(), old);
+        assert!(!Camera::default().moves());
+        // Keys out of order in a file are put in time order when read.
+        let keyed = r#"{"kind":"static","amount":0.15,"easing":"ease-in-out","keys":[
+            {"t":1.0,"x":0.6,"y":0.5,"zoom":2.0,"roll":0.0},
+            {"t":0.0,"x":0.4,"y":0.5,"zoom":2.0,"roll":0.0}]}"#;
+        let cam: Camera = serde_json::from_str(keyed).unwrap();
+        assert_eq!(cam.keys.iter().map(|k| k.t).collect::<Vec<_>>(), [0.0, 1.0]);
+        assert_eq!(cam.keys[0].x, 0.4);
+        assert!(cam.moves(), "keys move a static camera");
+        let back: Camera = serde_json::from_str(&serde_json::to_string(&cam).unwrap()).unwrap();
+        assert_eq!(back, cam);
     }
 
     #[test]

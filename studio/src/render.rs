@@ -11,6 +11,7 @@ use image::RgbImage;
 use thiserror::Error;
 
 use crate::export::{export_mp4, ExportError, Fit, Framing, Preset, VideoSpec};
+use crate::generate::GeneratedClip;
 use crate::motion::{Motion, MotionError};
 use crate::picture::PictureError;
 use crate::project::ProjectError;
@@ -30,6 +31,8 @@ pub enum RenderError {
     BadDuration(f32),
     #[error("frame rate {0} is out of range; use 1 to 120 frames per second")]
     BadFps(u32),
+    #[error("the generated clip has no frames; generate the shot again")]
+    EmptyClip,
 }
 
 /// Everything that decides how a shot's frames look, apart from the picture itself.
@@ -56,9 +59,12 @@ pub fn frame_count(seconds: f32, fps: u32) -> u32 {
     ((seconds * fps as f32).round() as u32).max(1)
 }
 
-/// A shot ready to render frame by frame.
+/// A shot ready to render frame by frame: the warp engine over its picture, or its
+/// generated clip.
 pub struct ShotRenderer {
     warper: Warper,
+    /// A generated clip plays instead of the warp (stretched to the shot's length).
+    clip: Option<GeneratedClip>,
     framing: Framing,
     spec: VideoSpec,
     frames: u32,
@@ -105,10 +111,31 @@ impl ShotRenderer {
         };
         Ok(Self {
             warper: Warper::new(content, &settings.motion),
+            clip: None,
             framing,
             spec,
             frames: frame_count(settings.seconds, settings.fps),
         })
+    }
+
+    /// A renderer that plays a generated `clip`, framed into `size` with `settings.fit`, for
+    /// `settings.seconds` at `settings.fps` (the clip is stretched to that length).
+    pub fn from_clip(
+        clip: GeneratedClip,
+        settings: &ShotSettings,
+        size: (u32, u32),
+    ) -> Result<Self, RenderError> {
+        let first = clip.frames.first().cloned().ok_or(RenderError::EmptyClip)?;
+        let mut renderer = Self::with_output_size(
+            first,
+            &ShotSettings {
+                motion: Motion::default(),
+                ..settings.clone()
+            },
+            size,
+        )?;
+        renderer.clip = Some(clip);
+        Ok(renderer)
     }
 
     pub fn spec(&self) -> VideoSpec {
@@ -119,11 +146,44 @@ impl ShotRenderer {
         self.frames
     }
 
+    /// Where frame `index` is steered (`crate::warp::Warper::steered_mask`), framed like the
+    /// frame: `[height, width]` bytes of the output, 255 steered, 0 not.
+    pub fn steered_mask(&self, index: u32) -> Vec<u8> {
+        let content = self.warper.steered_mask(frame_time(index, self.frames));
+        let (cw, ch) = (self.warper.width() as i64, self.warper.height() as i64);
+        let (ow, oh) = (self.spec.width as usize, self.spec.height as usize);
+        let (dx, dy) = self.framing.offset();
+        let mut out = vec![0u8; ow * oh];
+        for (y, row) in out.chunks_mut(ow.max(1)).enumerate() {
+            let sy = y as i64 - dy as i64;
+            if !(0..ch).contains(&sy) {
+                continue;
+            }
+            for (x, v) in row.iter_mut().enumerate() {
+                let sx = x as i64 - dx as i64;
+                if (0..cw).contains(&sx) {
+                    *v = content[(sy * cw + sx) as usize];
+                }
+            }
+        }
+        out
+    }
+
     /// Renders frame `index` into `out` (sized to the output), using `scratch` for the
     /// content-sized warped picture.
     pub fn render_frame(&self, index: u32, scratch: &mut RgbImage, out: &mut RgbImage) {
-        self.warper
-            .render_into(frame_time(index, self.frames), scratch);
+        let t = frame_time(index, self.frames);
+        if let Some(frame) = self.clip.as_ref().and_then(|c| c.frame_at(t)) {
+            let (cw, ch) = self.framing.content_size();
+            if frame.dimensions() == (cw, ch) {
+                self.framing.compose(frame, out);
+            } else {
+                *scratch = image::imageops::resize(frame, cw, ch, FilterType::Triangle);
+                self.framing.compose(scratch, out);
+            }
+            return;
+        }
+        self.warper.render_into(t, scratch);
         self.framing.compose(scratch, out);
     }
 }

@@ -4,8 +4,8 @@
 // reordered on the storyboard and exported as one MP4 with sound.
 //
 // Needs: MOTIONBOARD_APP (the built app), tauri-driver and WebKitWebDriver on PATH, ffmpeg.
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readFileSync, readdirSync } from "node:fs";
+import { spawn, spawnSync, execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, mkdirSync, writeFileSync, existsSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname, basename } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,7 +29,9 @@ execFileSync("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=800x6
 // 20 s of a 440 Hz tone, mono at 44.1 kHz (the app resamples it to 48 kHz stereo).
 execFileSync("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=20", sound]);
 
-const port = 4444;
+// MOTIONBOARD_E2E_PORT moves tauri-driver (and WebKitWebDriver, one port up) off 4444, so two
+// runs on one machine do not collide.
+const port = Number(process.env.MOTIONBOARD_E2E_PORT ?? 4444);
 const baseEnv = {
   ...process.env,
   MOTIONBOARD_DATA_DIR: join(work, "data"),
@@ -43,7 +45,7 @@ const baseEnv = {
   MOTIONBOARD_TEST_PICK_AUDIO: sound,
 };
 const startDriver = (env) =>
-  spawn("tauri-driver", ["--port", String(port)], { env, stdio: ["ignore", "inherit", "inherit"] });
+  spawn("tauri-driver", ["--port", String(port), "--native-port", String(port + 1)], { env, stdio: ["ignore", "inherit", "inherit"] });
 /** Types `value` into the input with `testid` and commits it, as leaving the field would. */
 const setField = (testid, value) =>
   session.exec(
@@ -74,7 +76,12 @@ const importLabel = () => session.exec(`return document.querySelector('[data-tes
  * first project, runs `scenario`, and always closes both; a failure is reported with a
  * screenshot and fails the run, and the next scenario still runs. `env` adds to the app's
  * environment (e.g. another answer for a file dialog). */
+let scenarioNumber = 0;
 async function withApp(locale, scenario, env = {}) {
+  // MOTIONBOARD_E2E_ONLY=<n> runs only the n-th scenario (1-based), to iterate on one.
+  scenarioNumber += 1;
+  const only = process.env.MOTIONBOARD_E2E_ONLY;
+  if (only && Number(only) !== scenarioNumber) return;
   const driver = startDriver({ ...baseEnv, MOTIONBOARD_LOCALE: locale, ...env });
   try {
     session = await Session.start(`http://127.0.0.1:${port}`, app);
@@ -276,5 +283,324 @@ await withApp("en-US", async () => {
       `${a.codec_name} ${a.sample_rate} Hz ${a.channels} ch, ${total} s (audio ${a.duration} s)`,
   );
 }, { MOTIONBOARD_TEST_PICK_EXPORT: story });
+
+// 6. Script to storyboard, shot settings and a subject in two shots, in a fresh data folder
+// (so the story above is not recovered).
+await withApp("en-US", async () => {
+  step("script to storyboard: four lines make four shots with a size progression");
+  await session.waitFor("one shot", async () => (await body("shotCount")) === "1");
+  await session.click("script-open");
+  await session.waitFor("the script dialog", () => session.find("script-dialog"));
+  const beats = [
+    "A fishing village wakes under a pale sky.",
+    "Mia walks along the pier with a basket.",
+    "She talks with an old fisherman about the storm.",
+    "Tears fill her eyes as she smiles.",
+  ];
+  await setField("script-text", beats.map((b, i) => `${i + 1}. ${b}`).join("\n"));
+  const previewSizes = () =>
+    session.exec(`return [...document.querySelectorAll('[data-testid="script-preview"] li')].map((li) => li.dataset.size).join("|");`);
+  const sizes = "extreme-long|full|medium|extreme-close-up";
+  await session.waitFor("the preview of four shots", async () => (await previewSizes()) === sizes);
+  writeFileSync(join(outDir, "app-script-dialog.png"), await session.screenshot());
+  await session.click("script-apply");
+  await session.waitFor("four shots", async () => (await body("shotCount")) === "4");
+  assert.equal(await body("shotPrompts"), beats.join("|"));
+  assert.equal(await body("shotSizes"), sizes);
+  assert.equal(await body("shotIndex"), "0", "the first new shot is selected");
+
+  step("edit the second shot's negative prompt, shot size and seed");
+  await session.click("shot-card-1");
+  await session.waitFor("shot 2 selected", async () => (await body("shotIndex")) === "1");
+  await setField("shot-negative", "blurry, extra fingers");
+  await setField("shot-size", "medium");
+  await setField("shot-seed", 4242);
+  await session.waitFor("the edits", async () =>
+    (await body("shotNegatives")) === "|blurry, extra fingers||" &&
+    (await body("shotSizes")) === "extreme-long|medium|medium|extreme-close-up" &&
+    (await body("shotSeeds")) === "0|4242|0|0");
+  await session.click("shot-seed-new");
+  await session.waitFor("a new seed", async () => (await body("shotSeeds")).split("|")[1] !== "4242");
+  await session.click("undo-button");
+  await session.waitFor("the seed back", async () => (await body("shotSeeds")) === "0|4242|0|0");
+
+  step("a subject from a picture, linked to two shots, renamed");
+  // The library sits at the foot of the scrolling inspector: bring a button to the middle of
+  // the view before clicking it (WebKitWebDriver refuses a button cut off by the edge).
+  const clickInView = async (testid) => {
+    await session.exec(`document.querySelector('[data-testid="${testid}"]').scrollIntoView({ block: "center" });`);
+    await session.click(testid);
+  };
+  await clickInView("subject-add");
+  await session.waitFor("a subject", async () => (await body("subjectCount")) === "1");
+  await clickInView("subject-link-0");
+  await session.click("shot-card-3");
+  await session.waitFor("shot 4 selected", async () => (await body("shotIndex")) === "3");
+  await clickInView("subject-link-0");
+  await session.waitFor("linked to shots 2 and 4", async () => (await body("shotSubjects")) === "|Subject 1||Subject 1");
+  await setField("subject-name-0", "Mia");
+  await session.waitFor("renamed in both shots", async () => (await body("shotSubjects")) === "|Mia||Mia");
+  const chip = () =>
+    session.exec(`return [...document.querySelectorAll('[data-testid="shot-subject-chip"]')].map((c) => c.innerText.trim()).join(",");`);
+  await session.waitFor("shot 4's chip says Mia", async () => (await chip()) === "Mia");
+  await session.click("shot-card-1");
+  await session.waitFor("shot 2's chip says Mia", async () => (await chip()) === "Mia");
+  await session.exec(`document.querySelector('[data-testid="shot-settings"]').scrollIntoView();`);
+  await sleep(500); // let the subject's thumbnail arrive for the screenshot
+  writeFileSync(join(outDir, "app-script.png"), await session.screenshot());
+}, { MOTIONBOARD_DATA_DIR: join(work, "data-script") });
+// 7. The timeline: three shots over a click track; its beats detected and drawn, the cuts
+// snapped to them (one undoable edit), the sequence played with Space and J/K/L, the ruler
+// clicked to scrub. A fresh data folder, so nothing of the scenarios above is recovered.
+const clicks = join(work, "clicks.wav");
+// 12 s of clicks at 120 BPM (a 10 ms 1 kHz burst every 0.5 s), mono at 44.1 kHz.
+execFileSync("ffmpeg", [
+  "-v", "error", "-f", "lavfi",
+  "-i", "aevalsrc=exprs='if(lt(mod(t,0.5),0.01),0.8*sin(2*PI*1000*t),0)':s=44100:d=12",
+  clicks,
+]);
+await withApp("en-US", async () => {
+  step("timeline: three shots of 1.7, 2.2 and 2 s");
+  await session.waitFor("one shot", async () => (await body("shotCount")) === "1");
+  await session.click("import-button");
+  await session.waitFor("picture 1", async () => (await body("shotsWithImage")) === "1");
+  await setField("duration-input", 1.7);
+  for (const [n, seconds] of [[2, 2.2], [3, 2]]) {
+    await session.click("shot-add");
+    await session.waitFor(`shot ${n}`, async () => (await body("shotCount")) === String(n));
+    await session.click("import-button");
+    await session.waitFor(`picture ${n}`, async () => (await body("shotsWithImage")) === String(n));
+    await setField("duration-input", seconds);
+  }
+  await session.waitFor("cuts at 1.7 and 3.9 s", async () => (await body("cutTimes")) === "1.700|3.900");
+
+  step("add the click track and detect its beats");
+  await session.click("audio-add");
+  await session.waitFor("an audio clip", async () => (await body("audioCount")) === "1");
+  await session.waitFor("the beats button", () => session.find("audio-beats"));
+  await session.click("audio-beats");
+  await session.waitFor("beat markers", async () => Number(await body("beatCount")) >= 20);
+  const markers = await session.exec(`return document.querySelectorAll('[data-testid="beat-marker"]').length;`);
+  assert.ok(markers >= 10, `beat markers drawn on the ruler: ${markers}`);
+
+  step("snap the cuts to the beats: one undoable edit");
+  await session.click("snap-beats");
+  await session.waitFor("cuts on beats", async () => (await body("cutTimes")) === "1.500|3.500");
+  await session.click("undo-button");
+  await session.waitFor("undone at once", async () => (await body("cutTimes")) === "1.700|3.900");
+  await session.click("redo-button");
+  await session.waitFor("redone", async () => (await body("cutTimes")) === "1.500|3.500");
+
+  step("click the ruler's start: the stage shows the sequence");
+  const ruler = await session.rect("timeline-ruler");
+  const ry = ruler.y + ruler.height / 2;
+  await session.drag([[ruler.x + 13, ry], [ruler.x + 13, ry]]);
+  await session.waitFor("the sequence on the stage", async () => (await body("stageMode")) === "sequence");
+  assert.ok(Number(await body("playhead")) < 0.05, `the playhead is at the start: ${await body("playhead")}`);
+  await session.waitFor("a sequence frame", async () => Number(await body("sequenceFrames")) > 0);
+
+  step("play for about two seconds with Space");
+  await session.chord([], " ");
+  await session.waitFor("playing", async () => (await body("playing")) === "true");
+  await sleep(2000);
+  const fps = await body("sequenceFps");
+  await session.chord([], " ");
+  await session.waitFor("paused", async () => (await body("playing")) === "false");
+  const at = Number(await body("playhead"));
+  assert.ok(at > 1.4 && at < 3.5, `the playhead advanced about two seconds: ${at}`);
+  const sound = await body("playbackSound");
+  if (sound === "unavailable") {
+    assert.match(await session.text("playback-unavailable"), /Playback unavailable/);
+  }
+  console.log(`e2e: played to ${at} s; sound: ${sound}; sequence preview ${fps} fps while playing`);
+
+  step("L twice plays at double speed, K pauses");
+  await session.chord([], "l");
+  await session.chord([], "l");
+  await session.waitFor("2x", async () => /2/.test(await session.text("timeline-speed")));
+  await session.chord([], "k");
+  await session.waitFor("paused by K", async () => (await body("playing")) === "false");
+
+  step("scrub: click the ruler at 4.2 s");
+  const pps = Number(await body("timelinePps"));
+  const scroll = Number(await body("timelineScroll"));
+  const x = ruler.x + 12 + 4.2 * pps - scroll;
+  const framesBefore = Number(await body("sequenceFrames"));
+  await session.drag([[x, ry], [x, ry]]);
+  await session.waitFor("the playhead at 4.2 s", async () => Math.abs(Number(await body("playhead")) - 4.2) < 1 / pps + 0.01);
+  await session.waitFor("its frame", async () => Number(await body("sequenceFrames")) > framesBefore);
+  await sleep(300);
+  writeFileSync(join(outDir, "app-timeline.png"), await session.screenshot());
+}, { MOTIONBOARD_DATA_DIR: join(work, "data-timeline"), MOTIONBOARD_TEST_PICK_AUDIO: clicks });
+
+// 8. Generating a shot with the video model: the committed tiny Wan2.2 TI2V package (random
+// weights in the real layout) in the models folder is found ready in the Models panel; an
+// image-to-video shot at 96x32, 5 frames, 3 steps, with a drawn path, is generated with live
+// step previews, its result recorded in the shot, and exported. The engine runs on the CPU
+// (flex) unless MOTIONBOARD_ENGINE_DEVICE says otherwise (wgpu runs on lavapipe here).
+const generateData = join(work, "data-generate");
+const generatedMp4 = join(work, "generated.mp4");
+cpSync(join(here, "..", "..", "models", "fixtures", "wan_tiny_ti2v"), join(generateData, "models", "wan_tiny_ti2v"), {
+  recursive: true,
+});
+await withApp("en-US", async () => {
+  step("the Models panel finds the tiny package ready");
+  await session.click("models-button");
+  await session.waitFor("the models panel", () => session.find("models-panel"));
+  const readyPackage = () =>
+    session.exec(`return !!document.querySelector('[data-testid="model-package"][data-id="local:wan_tiny_ti2v"][data-ready="true"]');`);
+  await session.waitFor("wan_tiny_ti2v ready", readyPackage);
+  writeFileSync(join(outDir, "app-models.png"), await session.screenshot());
+  await session.click("models-close");
+
+  step("import a picture; image-to-video at 96x32, 5 frames, 3 steps");
+  await session.click("import-button");
+  await session.waitFor("the picture", async () => (await body("imageLoaded")) === "true");
+  await setField("gen-engine", "wan-image-to-video");
+  await session.waitFor("the model settings", () => session.find("gen-steps"));
+  await setField("gen-steps", 3);
+  // Time-to-Move from the first step (the whole frame denoised from noise at step 0; inside the
+  // path's brush the warp is followed until step 2), so every one of the 3 steps runs.
+  await setField("gen-t-weak", 0);
+  await setField("gen-t-strong", 2);
+  await session.click("gen-advanced");
+  await session.waitFor("the advanced settings", () => session.find("gen-width"));
+  await setField("gen-width", 96);
+  await setField("gen-height", 32);
+  await setField("gen-frames", 5);
+  await session.waitFor("needs generating", async () => (await body("generateStatus")) === "needs_generating", 60000);
+
+  step("draw a path");
+  await session.click("tool-path");
+  const r = await session.rect("stage-canvas");
+  const cx = r.x + r.width / 2;
+  const cy = r.y + r.height / 2;
+  await session.drag([
+    [cx - 80, cy],
+    [cx - 20, cy - 10],
+    [cx + 40, cy - 10],
+    [cx + 100, cy],
+  ]);
+  await session.waitFor("one path", async () => (await body("pathCount")) === "1");
+
+  step("generate: step previews arrive, then the result");
+  await session.click("generate-button");
+  await session.waitFor("a step preview", async () => Number(await body("generatePreviews")) >= 1, 180000);
+  await session.waitFor("shot 1's result", async () => (await body("shot1Result")) !== "", 180000);
+  const previews = Number(await body("generatePreviews"));
+  assert.equal(previews, 3, "one preview per step");
+  const saved = readdirSync(join(generateData, "Untitled"))
+    .map((d) => join(generateData, "Untitled", d, "project.json"))
+    .filter((p) => existsSync(p))
+    .map((p) => JSON.parse(readFileSync(p, "utf8")).shots[0].generation)
+    .find((g) => g && g.engine === "wan-image-to-video");
+  assert.deepEqual(
+    saved && [saved.steps, saved.t_weak, saved.t_strong, saved.size, saved.frames],
+    [3, 0, 2, [96, 32], 5],
+    "the settings typed in the inspector were saved before the job ran",
+  );
+  const key = await body("shot1Result");
+  const untitled = join(generateData, "Untitled");
+  const clip = readdirSync(untitled)
+    .map((d) => join(untitled, d, "cache", "generated", key, "clip.json"))
+    .find((p) => existsSync(p));
+  assert.ok(clip, `the clip ${key} is in the project's cache`);
+  const info = JSON.parse(readFileSync(clip, "utf8"));
+  assert.deepEqual([info.width, info.height, info.frames], [96, 32, 5]);
+  await session.waitFor("up to date", async () => (await body("generateStatus")) === "up_to_date", 60000);
+  await session.waitFor("the generated frames on the stage", () =>
+    session.exec(`return document.querySelector('[data-testid="generated-view"]')?.dataset.mode === "result";`),
+  );
+  await session.waitFor("the card marked generated", () =>
+    session.exec(`return document.querySelector('[data-testid="generation-badge"]')?.dataset.state === "generated";`),
+  );
+  await sleep(500);
+  writeFileSync(join(outDir, "app-generate.png"), await session.screenshot());
+
+  step("export the generated shot and read it back");
+  await session.click("export-button");
+  await session.waitFor("export dialog", () => session.find("export-dialog"));
+  await session.click("preset-x");
+  await session.click("export-start");
+  await session.waitFor("export done", () => session.find("export-done"), 180000);
+  const probe = JSON.parse(
+    execFileSync("ffprobe", ["-v", "error", "-count_frames", "-show_streams", "-of", "json", generatedMp4]),
+  );
+  const v = probe.streams.find((s) => s.codec_type === "video");
+  assert.equal(v.codec_name, "h264");
+  assert.equal(`${v.width}x${v.height}`, "720x1280");
+  assert.equal(Number(v.nb_read_frames), 150, "the shot's 5 s at 30 fps");
+  await session.click("export-dismiss").catch(() => session.chord([], "\uE00C"));
+
+  step("the Models panel estimates the shot's GPU memory on its package");
+  await session.click("models-open");
+  await session.waitFor("the memory plan", () => session.find("models-plan"), 60000);
+  const plan = await session.exec(`return document.querySelector('[data-testid="models-plan"]').dataset.plan;`);
+  assert.equal(plan, "f32", "the tiny package fits in f32 on any GPU");
+  assert.match(await session.text("models-memory"), /wan_tiny_ti2v: 96×32, 5 frames/);
+}, {
+  MOTIONBOARD_DATA_DIR: generateData,
+  MOTIONBOARD_TEST_PICK_EXPORT: generatedMp4,
+  MOTIONBOARD_ENGINE_DEVICE: process.env.MOTIONBOARD_ENGINE_DEVICE ?? "flex",
+  // Only the models folder: never a real Hugging Face cache on the test machine.
+  HF_HUB_CACHE: join(generateData, "no-hf-cache"),
+});
+// Camera keys: two keys from the inspector (the whole picture at the start, a 2x close-up to
+// the right at the end), one undoable edit, an export read back by ffprobe and compared with
+// the picture by ffmpeg's PSNR (the first frame is the picture, the last is not).
+const keysMp4 = join(work, "camera-keys.mp4");
+await withApp("en-US", async () => {
+  step("camera keys: import, key the start, key the end as a close-up");
+  await session.click("import-button");
+  await session.waitFor("the picture", async () => (await body("imageLoaded")) === "true");
+  await session.waitFor("the camera keys", () => session.find("camera-key-add"));
+  await setField("scrub", 0);
+  await session.click("camera-key-add");
+  await session.waitFor("one key", async () => (await body("cameraKeyCount")) === "1");
+  await setField("scrub", 1);
+  await session.click("camera-key-add");
+  await session.waitFor("two keys", async () => (await body("cameraKeyCount")) === "2");
+  await setField("camera-key-zoom-1", 2);
+  await setField("camera-key-x-1", 0.7);
+  const value = (testid) => session.exec(`return document.querySelector('[data-testid="${testid}"]').value;`);
+  await session.waitFor("x 0.7", async () => (await value("camera-key-x-1")) === "0.7");
+  step("undo and redo one key edit");
+  await session.click("undo-button");
+  await session.waitFor("x undone", async () => (await value("camera-key-x-1")) === "0.5");
+  assert.equal(await value("camera-key-zoom-1"), "2", "only the last edit is undone");
+  await session.click("redo-button");
+  await session.waitFor("x redone", async () => (await value("camera-key-x-1")) === "0.7");
+  await session.exec(`document.querySelector('[data-testid="camera-keys"]').scrollIntoView({ block: "end" });`);
+  await sleep(300);
+  writeFileSync(join(outDir, "app-camera-keys.png"), await session.screenshot());
+
+  step("export at the picture's size and read it back");
+  await session.click("export-button");
+  await session.waitFor("export dialog", () => session.find("export-dialog"));
+  await session.click("preset-original");
+  await session.click("export-start");
+  await session.waitFor("export done", () => session.find("export-done"), 180000);
+  const probe = JSON.parse(execFileSync("ffprobe", ["-v", "error", "-count_frames", "-show_streams", "-of", "json", keysMp4]));
+  const v = probe.streams.find((s) => s.codec_type === "video");
+  assert.equal(v.codec_name, "h264");
+  assert.equal(`${v.width}x${v.height}`, "800x600");
+  assert.equal(Number(v.nb_read_frames), 150, "the shot's 5 s at 30 fps");
+  // ffmpeg's psnr filter reports on stderr: "... average:31.2 ...".
+  const db = (frame) => {
+    const graph = `[0:v]select=eq(n\\,${frame}),format=rgb24[a];[1:v]format=rgb24[b];[a][b]psnr`;
+    const run = spawnSync("ffmpeg", ["-v", "info", "-nostats", "-i", keysMp4, "-i", picture, "-lavfi", graph, "-f", "null", "-"], {
+      encoding: "utf8",
+    });
+    const log = `${run.stderr ?? ""}`;
+    const m = /average:([0-9.]+|inf)/.exec(log);
+    assert.ok(m, `no PSNR for frame ${frame}: ${log.slice(-400)}`);
+    return m[1] === "inf" ? Infinity : Number(m[1]);
+  };
+  const first = db(0);
+  const last = db(149);
+  step(`PSNR against the picture: first frame ${first} dB, last frame ${last} dB`);
+  assert.ok(first > 28, `the first key is the whole picture (PSNR ${first} dB)`);
+  assert.ok(last < 20, `the last key is a close-up, not the picture (PSNR ${last} dB)`);
+}, { MOTIONBOARD_TEST_PICK_EXPORT: keysMp4 });
 if (process.exitCode) process.exit(process.exitCode);
 console.log("e2e: passed");

@@ -4,8 +4,15 @@
 //! ```text
 //! motionboard-bench dit --model wan2.1-1.3b --frames 5 --height 128 --width 128 [--device flex|wgpu]
 //! motionboard-bench vae --model wan2.1 --frames 5 --height 128 --width 128
+//! motionboard-bench generation --model wan2.1-1.3b --frames 81 --height 480 --width 832 --steps 50
 //! ... --torch /path/to/python   # also runs models/scripts/bench_torch.py, prints burn/torch
 //! ```
+//!
+//! `generation` is what a creator waits for: seconds per generated second of video (16 fps),
+//! split into text encoding (umT5-XXL over the prompt and the negative prompt, 512 tokens
+//! each), denoising (`--steps` DiT steps, each measured once and multiplied) and decoding (the
+//! VAE over the whole latent). `--text-layers` runs fewer of umT5's 24 layers where the whole
+//! encoder does not fit (its time is scaled up by 24 / layers, and says so).
 //!
 //! A DiT "step" is what one denoising step of the pipeline costs with guidance: two forwards
 //! (prompt and negative prompt) over a 512-token text. Peak memory is the process's resident
@@ -16,9 +23,11 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use burn::prelude::*;
+use burn::tensor::TensorData;
 use clap::{Parser, Subcommand, ValueEnum};
 use models::device::{BackendKind, EngineDevice, Precision};
 use models::noise::randn;
+use models::t5::{T5Config, UmT5Encoder};
 use models::wan::dit::{DitConfig, WanDit};
 use models::wan::vae::{VaeConfig, WanVae};
 
@@ -38,6 +47,20 @@ enum What {
     Dit(Shape),
     /// VAE decode time per frame.
     Vae(Shape),
+    /// Seconds per generated second of video: text encoding + denoising + decoding.
+    Generation(GenerationArgs),
+}
+
+#[derive(clap::Args, Clone)]
+struct GenerationArgs {
+    #[command(flatten)]
+    shape: Shape,
+    /// Denoising steps (Wan: 50).
+    #[arg(long, default_value_t = 50)]
+    steps: usize,
+    /// umT5 layers to run (24 = all); the time is scaled to 24.
+    #[arg(long, default_value_t = 24)]
+    text_layers: usize,
 }
 
 #[derive(clap::Args, Clone)]
@@ -87,11 +110,12 @@ struct Figures {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (kind, shape) = match &cli.what {
-        What::Dit(shape) => ("dit", shape.clone()),
-        What::Vae(shape) => ("vae", shape.clone()),
+    let result = match &cli.what {
+        What::Dit(shape) => run("dit", shape),
+        What::Vae(shape) => run("vae", shape),
+        What::Generation(args) => run_generation(args),
     };
-    match run(kind, &shape) {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -100,7 +124,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(kind: &str, shape: &Shape) -> Result<(), String> {
+/// The device `shape` asks for, after checking its frame count.
+fn open_device(shape: &Shape) -> Result<EngineDevice, String> {
     if shape.frames % 4 != 1 {
         return Err(format!(
             "--frames must be 4k + 1 (5, 9, ..., 81), not {}",
@@ -116,7 +141,11 @@ fn run(kind: &str, shape: &Shape) -> Result<(), String> {
         PrecisionArg::F32 => Precision::F32,
         PrecisionArg::F16 => Precision::F16,
     };
-    let engine = EngineDevice::open(backend, precision).map_err(|e| e.to_string())?;
+    EngineDevice::open(backend, precision).map_err(|e| e.to_string())
+}
+
+fn run(kind: &str, shape: &Shape) -> Result<(), String> {
+    let engine = open_device(shape)?;
     println!(
         "{kind} {} at {}x{}x{} frames on {engine}",
         shape.model, shape.width, shape.height, shape.frames
@@ -136,7 +165,7 @@ fn run(kind: &str, shape: &Shape) -> Result<(), String> {
         mib(ours.peak_bytes)
     );
     if let Some(python) = &shape.torch {
-        let theirs = bench_torch(python, kind, shape, &engine)?;
+        let theirs = bench_torch(python, kind, shape, &engine, &[])?;
         println!(
             "torch: {:.3} {unit}, peak {}",
             theirs.seconds,
@@ -152,6 +181,119 @@ fn run(kind: &str, shape: &Shape) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// Text encoding, denoising and decoding of one clip, and seconds per generated second.
+fn run_generation(args: &GenerationArgs) -> Result<(), String> {
+    let shape = &args.shape;
+    let engine = open_device(shape)?;
+    let vae_model = match shape.model.as_str() {
+        "wan2.1-1.3b" => "wan2.1",
+        "wan2.2-5b" => "wan2.2",
+        other => return Err(format!("unknown model `{other}`: wan2.1-1.3b or wan2.2-5b")),
+    };
+    println!(
+        "generation {} at {}x{}x{} frames, {} steps, on {engine}",
+        shape.model, shape.width, shape.height, shape.frames, args.steps
+    );
+    let layers = args.text_layers.clamp(1, 24);
+    let text = bench_t5(shape, layers, &engine)?;
+    let text_seconds = text.seconds * 24.0 / layers as f64;
+    let step = bench_dit(shape, &engine)?;
+    let decode = bench_vae(
+        &Shape {
+            model: vae_model.into(),
+            ..shape.clone()
+        },
+        &engine,
+    )?;
+    let ours = Breakdown {
+        text: text_seconds,
+        denoise: step.seconds * args.steps as f64,
+        decode: decode.seconds * shape.frames as f64,
+    };
+    let video_seconds = shape.frames as f64 / 16.0;
+    if layers < 24 {
+        println!("(text encoding measured on {layers} of 24 layers, scaled to 24)");
+    }
+    ours.print("burn", video_seconds);
+    if let Some(python) = &shape.torch {
+        let theirs = Breakdown {
+            text: bench_torch(python, "t5", shape, &engine, &[("--layers", layers)])?.seconds
+                * 24.0
+                / layers as f64,
+            denoise: bench_torch(python, "dit", shape, &engine, &[])?.seconds * args.steps as f64,
+            decode: bench_torch(
+                python,
+                "vae",
+                &Shape {
+                    model: vae_model.into(),
+                    ..shape.clone()
+                },
+                &engine,
+                &[],
+            )?
+            .seconds
+                * shape.frames as f64,
+        };
+        theirs.print("torch", video_seconds);
+        println!(
+            "ratio burn / torch: text {:.2}x, denoise {:.2}x, decode {:.2}x, total {:.2}x",
+            ours.text / theirs.text,
+            ours.denoise / theirs.denoise,
+            ours.decode / theirs.decode,
+            ours.total() / theirs.total()
+        );
+    }
+    Ok(())
+}
+
+/// Seconds spent in each part of one generation.
+struct Breakdown {
+    text: f64,
+    denoise: f64,
+    decode: f64,
+}
+
+impl Breakdown {
+    fn total(&self) -> f64 {
+        self.text + self.denoise + self.decode
+    }
+
+    fn print(&self, who: &str, video_seconds: f64) {
+        println!(
+            "{who}: text {:.2} s + denoise {:.2} s + decode {:.2} s = {:.2} s for {:.2} s of \
+             video: {:.1} s per generated second",
+            self.text,
+            self.denoise,
+            self.decode,
+            self.total(),
+            video_seconds,
+            self.total() / video_seconds
+        );
+    }
+}
+
+/// umT5-XXL (with `layers` of its 24 layers) over a prompt and a negative prompt of 512
+/// tokens each: the pipeline's text encoding.
+fn bench_t5(shape: &Shape, layers: usize, engine: &EngineDevice) -> Result<Figures, String> {
+    let mut config = T5Config::umt5_xxl();
+    config.num_layers = layers;
+    let device = &engine.device;
+    let encoder = UmT5Encoder::init(&config, device).map_err(|e| e.to_string())?;
+    let ids: Vec<i64> = (0..2 * 512).map(|i| (i * 7919 % 250_000) as i64).collect();
+    let ids = Tensor::<2, Int>::from_data(TensorData::new(ids, [2, 512]), device);
+    let mask = Tensor::<2, Int>::ones([2, 512], device);
+    time(
+        shape.repeats,
+        || {
+            let _: f32 = encoder
+                .forward(ids.clone(), mask.clone())
+                .sum()
+                .into_scalar::<f32>();
+        },
+        engine,
+    )
 }
 
 fn bench_dit(shape: &Shape, engine: &EngineDevice) -> Result<Figures, String> {
@@ -273,6 +415,7 @@ fn bench_torch(
     kind: &str,
     shape: &Shape,
     engine: &EngineDevice,
+    extra: &[(&str, usize)],
 ) -> Result<Figures, String> {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/bench_torch.py");
     let device = match engine.backend {
@@ -295,6 +438,11 @@ fn bench_torch(
         .args(["--height", &shape.height.to_string()])
         .args(["--width", &shape.width.to_string()])
         .args(["--repeats", &shape.repeats.to_string()])
+        .args(
+            extra
+                .iter()
+                .flat_map(|(k, v)| [k.to_string(), v.to_string()]),
+        )
         .output()
         .map_err(|e| format!("running {}: {e}", python.display()))?;
     if !output.status.success() {

@@ -106,7 +106,8 @@ impl WanModels {
             )?),
             None => None,
         };
-        let preview = LatentPreview::for_channels(z, &device);
+        let preview =
+            LatentPreview::for_channels(z, &device).with_decoder(self.preview_decoder.clone());
         let sigmas = sampler.sigmas().to_vec();
         let steps = match &guide {
             Some(guide) => {
@@ -180,17 +181,39 @@ impl WanModels {
             let both = self
                 .prompts
                 .encode_many(&[&request.prompt, &request.negative_prompt])?;
+            let both = self.to_main_device(both)?;
             let [_, l, d] = both.dims();
             Ok(Text {
                 cond: both.clone().narrow(0, 0, 1).reshape([1, l, d]),
                 uncond: Some(both.narrow(0, 1, 1).reshape([1, l, d])),
             })
         } else {
+            let cond = self.prompts.encode(&request.prompt)?;
             Ok(Text {
-                cond: self.prompts.encode(&request.prompt)?,
+                cond: self.to_main_device(cond)?,
                 uncond: None,
             })
         }
+    }
+
+    /// Prompt embeddings from the text encoder's device on the main one (through the host
+    /// when they differ, e.g. CPU -> GPU: a few MB once per prompt).
+    fn to_main_device(&self, embeds: Tensor<3>) -> Result<Tensor<3>, PipelineError> {
+        if self.text_device == self.device {
+            return Ok(embeds);
+        }
+        let dims = embeds.dims();
+        let values: Vec<f32> =
+            embeds
+                .try_into_vec_as::<f32>()
+                .map_err(|e| PipelineError::Readback {
+                    what: "the prompt embeddings",
+                    message: format!("{e:?}"),
+                })?;
+        Ok(Tensor::from_data(
+            TensorData::new(values, dims),
+            &self.device,
+        ))
     }
 
     /// One DiT forward, counted: flow [1, z, F', h, w].

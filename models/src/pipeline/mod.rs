@@ -32,7 +32,7 @@ mod video;
 
 pub use error::{BoxError, PackageError, PipelineError};
 pub use first_frame::FirstFrame;
-pub use models::WanModels;
+pub use models::{LoadOptions, WanModels};
 pub use motion_guide::{latent_mask, DualClock, MotionGuide, Tie};
 pub use package::WanPackage;
 pub use preview::{

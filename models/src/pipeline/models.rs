@@ -10,6 +10,7 @@ use super::package::WanPackage;
 use super::request::SizeRules;
 use crate::scheduler::{FlowSchedulerConfig, SamplerKind, SchedulerError};
 use crate::t5::{PromptEncoder, PromptTokenizer, T5Config, UmT5Encoder};
+use crate::taehv::{TaehvDecoder, TaehvError};
 use crate::wan::dit::{DitConfig, WanDit};
 use crate::wan::vae::{VaeConfig, WanVae};
 
@@ -28,7 +29,20 @@ pub struct WanModels {
     /// Wan2.2 TI2V's per-token timesteps: the model takes a first frame.
     pub expand_timesteps: bool,
     pub(super) device: Device,
+    /// Where the text encoder runs (the main device unless [`LoadOptions`] put it elsewhere).
+    pub(super) text_device: Device,
     pub(super) dit_passes: usize,
+    /// Decodes the step previews when set (see [`WanModels::set_preview_decoder`]).
+    pub(super) preview_decoder: Option<TaehvDecoder>,
+}
+
+/// How a package is placed on devices.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Run the umT5 text encoder here instead of the main device (e.g. the CPU, when the GPU
+    /// cannot hold its ~11 GB in f16 beside the transformer): it runs once per new prompt,
+    /// and only its output (a few MB) moves to the main device.
+    pub text_encoder_device: Option<Device>,
 }
 
 /// Wraps a component's error with the component's name and folder.
@@ -50,9 +64,31 @@ impl WanModels {
         Self::from_package(&WanPackage::open(root)?, device)
     }
 
+    /// [`Self::load`] with the text encoder placed as `options` say.
+    pub fn load_with(
+        root: impl AsRef<Path>,
+        device: &Device,
+        options: &LoadOptions,
+    ) -> Result<Self, PackageError> {
+        Self::from_package_with(&WanPackage::open(root)?, device, options)
+    }
+
     /// Loads an opened package: configs, tokenizer and weights (memory-mapped, converted to
     /// the device's float type), then checks that the parts fit together.
     pub fn from_package(package: &WanPackage, device: &Device) -> Result<Self, PackageError> {
+        Self::from_package_with(package, device, &LoadOptions::default())
+    }
+
+    /// [`Self::from_package`] with the text encoder placed as `options` say.
+    pub fn from_package_with(
+        package: &WanPackage,
+        device: &Device,
+        options: &LoadOptions,
+    ) -> Result<Self, PackageError> {
+        let text_device = options
+            .text_encoder_device
+            .clone()
+            .unwrap_or_else(|| device.clone());
         let folder = package.folder("scheduler");
         let scheduler = FlowSchedulerConfig::load(folder.join("scheduler_config.json"))
             .map_err(component("scheduler", &folder))?;
@@ -64,7 +100,7 @@ impl WanModels {
         let folder = package.folder("text_encoder");
         let t5_config = T5Config::load(folder.join("config.json"))
             .map_err(component("text encoder", &folder))?;
-        let encoder = UmT5Encoder::load(&t5_config, &folder, device)
+        let encoder = UmT5Encoder::load(&t5_config, &folder, &text_device)
             .map_err(component("text encoder", &folder))?;
 
         let folder = package.folder("transformer");
@@ -106,20 +142,27 @@ impl WanModels {
         }
 
         Ok(Self {
-            prompts: PromptEncoder::new(tokenizer, encoder, device.clone()),
+            prompts: PromptEncoder::new(tokenizer, encoder, text_device.clone()),
             dit,
             dit_config,
             vae,
             scheduler,
             expand_timesteps: package.expand_timesteps(),
             device: device.clone(),
+            text_device,
             dit_passes: 0,
+            preview_decoder: None,
         })
     }
 
     /// The device everything runs on.
     pub fn device(&self) -> &Device {
         &self.device
+    }
+
+    /// Where the text encoder runs.
+    pub fn text_device(&self) -> &Device {
+        &self.text_device
     }
 
     /// Whether requests may carry a first frame (Wan2.2 TI2V packages).
@@ -143,6 +186,46 @@ impl WanModels {
         }
     }
 
+    /// Decodes every step's preview with `decoder` (TAEHV: taew2_1 for Wan2.1 packages,
+    /// taew2_2 for Wan2.2) instead of the latent -> RGB projection, so
+    /// [`super::StepPreview::preview`] holds the video's frames at full size; `None` goes back
+    /// to the projection. A decoder for other latents (channels, or a scale other than the
+    /// VAE's) is refused and the previous choice kept.
+    pub fn set_preview_decoder(&mut self, decoder: Option<TaehvDecoder>) -> Result<(), TaehvError> {
+        if let Some(decoder) = &decoder {
+            let taehv = decoder.config();
+            let vae = self.vae.config();
+            let fits = if vae.z_dim == 48 {
+                "use taew2_2 for Wan2.2's latents"
+            } else {
+                "use taew2_1 for Wan2.1's latents"
+            };
+            if taehv.latent_channels != vae.z_dim {
+                return Err(TaehvError::Input(format!(
+                    "the TAEHV preview decoder reads {}-channel latents, this model's have {}: \
+                     {fits}",
+                    taehv.latent_channels, vae.z_dim
+                )));
+            }
+            let (frames, pixels) = (taehv.temporal_factor(), taehv.spatial_factor());
+            let (vae_frames, vae_pixels) = (vae.temporal_factor(), vae.spatial_factor());
+            if (frames, pixels) != (vae_frames, vae_pixels) {
+                return Err(TaehvError::Input(format!(
+                    "the TAEHV preview decoder makes {frames} frames of {pixels}x{pixels} pixels \
+                     per latent, this model's VAE {vae_frames} of {vae_pixels}x{vae_pixels}: \
+                     {fits}"
+                )));
+            }
+        }
+        self.preview_decoder = decoder;
+        Ok(())
+    }
+
+    /// The TAEHV decoder the step previews use, if any.
+    pub fn preview_decoder(&self) -> Option<&TaehvDecoder> {
+        self.preview_decoder.as_ref()
+    }
+
     /// DiT forward passes run since loading (two per step with guidance, one without).
     pub fn dit_passes(&self) -> usize {
         self.dit_passes
@@ -155,7 +238,7 @@ impl WanModels {
             self.prompts = PromptEncoder::new(
                 self.prompts.tokenizer().clone(),
                 self.prompts.encoder().clone(),
-                self.device.clone(),
+                self.text_device.clone(),
             )
             .with_max_sequence_length(tokens);
         }

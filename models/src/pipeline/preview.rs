@@ -1,12 +1,14 @@
 //! Live previews: a fixed linear map from the model's (normalised) latent channels to RGB,
 //! computed on the device and read back small (one picture per latent frame, at latent
-//! resolution), and what the step callback receives and answers.
+//! resolution), or, when a TAEHV decoder is set ([`super::WanModels::set_preview_decoder`]),
+//! every video frame at full resolution; and what the step callback receives and answers.
 
 use burn::prelude::*;
 use burn::tensor::TensorData;
 
 use super::error::PipelineError;
 use super::video::to_u8;
+use crate::taehv::{TaehvDecoder, TaehvError};
 
 /// Wan2.1's VAE (16 channels): RGB = latent (normalised) . factors + bias, then
 /// (x + 1) / 2. Data from ComfyUI's `comfy/latent_formats.py` (`Wan21.latent_rgb_factors` and
@@ -87,14 +89,15 @@ pub const WAN22_LATENT_RGB: [[f32; 3]; 48] = [
 /// Wan2.2's RGB bias (ComfyUI, as above).
 pub const WAN22_LATENT_RGB_BIAS: [f32; 3] = [0.0317, -0.0878, -0.1388];
 
-/// Small RGB pictures on the host: `rgb` is `[frames, height, width, 3]` bytes.
+/// RGB pictures on the host: `rgb` is `[frames, height, width, 3]` bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreviewFrames {
-    /// Pictures (one per latent frame: each stands for 4 video frames, the first for 1).
+    /// Pictures: with the projection one per latent frame (each stands for 4 video frames,
+    /// the first for 1); with a TAEHV decoder one per video frame.
     pub frames: usize,
-    /// Pixels per column (the latent height).
+    /// Pixels per column (the latent height; with TAEHV the video's).
     pub height: usize,
-    /// Pixels per row (the latent width).
+    /// Pixels per row (the latent width; with TAEHV the video's).
     pub width: usize,
     /// `[frames, height, width, 3]` 8-bit RGB.
     pub rgb: Vec<u8>,
@@ -110,7 +113,7 @@ pub struct StepPreview {
     /// The timestep the model saw at this step.
     pub timestep: f32,
     /// The model's current guess of the clean video (x0 = sample - sigma * flow), projected to
-    /// RGB.
+    /// RGB, or decoded by TAEHV when the models have a preview decoder.
     pub preview: PreviewFrames,
     /// The sample after this step, normalised latents [1, z, F', h, w] on the device (for a
     /// sharper preview decoder such as TAEHV); for image-to-video with the first frame's
@@ -127,14 +130,21 @@ pub enum StepControl {
     Cancel,
 }
 
-/// The latent -> RGB map for one latent channel count.
+/// The latent -> RGB map for one latent channel count, or a TAEHV decoder in its place.
 #[derive(Debug, Clone)]
 pub struct LatentPreview {
     /// [C, 3].
     factors: Tensor<2>,
     /// [1, 3].
     bias: Tensor<2>,
+    /// Decodes instead of projecting when set.
+    decoder: Option<TaehvDecoder>,
 }
+
+/// Latent frames a TAEHV preview decodes at a time: its activations at full resolution for a
+/// whole 81-frame clip would take gigabytes; one latent frame (4 video frames) at a time gives
+/// the same frames (its memory is causal) within a few hundred MB at 480x832.
+const TAEHV_CHUNK: usize = 1;
 
 impl LatentPreview {
     /// Wan2.1's factors for 16 channels, Wan2.2's for 48; for any other count (tiny test
@@ -150,11 +160,66 @@ impl LatentPreview {
         Self {
             factors: Tensor::from_data(TensorData::new(flat, [channels, 3]), device),
             bias: Tensor::from_data(TensorData::new(bias.to_vec(), [1, 3]), device),
+            decoder: None,
         }
     }
 
-    /// `latents` [1, C, F', h, w] (normalised) -> F' RGB pictures of h x w, read back.
+    /// This preview with `decoder` (when given) decoding the latents instead of the
+    /// projection: full-resolution video frames.
+    pub fn with_decoder(mut self, decoder: Option<TaehvDecoder>) -> Self {
+        self.decoder = decoder;
+        self
+    }
+
+    /// `latents` [1, C, F', h, w] (normalised) -> TAEHV's 4F' - 3 frames of 8h x 8w (16h x 16w
+    /// for Wan2.2), each chunk read back as soon as it is decoded.
+    fn decode(
+        &self,
+        decoder: &TaehvDecoder,
+        latents: Tensor<5>,
+    ) -> Result<PreviewFrames, PipelineError> {
+        let mut out = PreviewFrames {
+            frames: 0,
+            height: 0,
+            width: 0,
+            rgb: Vec::new(),
+        };
+        let mut readback = None;
+        let decoded = decoder.decode_chunked(latents.narrow(0, 0, 1), TAEHV_CHUNK, |video| {
+            // [1, 3, F, H, W] in [0, 1] -> [F, H, W, 3].
+            let [_, _, frames, height, width] = video.dims();
+            let rgb = video
+                .permute([0, 2, 3, 4, 1])
+                .reshape([frames * height * width * 3])
+                .try_into_vec_as::<f32>()
+                .map_err(|e| {
+                    let message = format!("{e:?}");
+                    readback = Some(message.clone());
+                    TaehvError::Input(message)
+                })?;
+            out.rgb.extend(rgb.into_iter().map(to_u8));
+            out.frames += frames;
+            out.height = height;
+            out.width = width;
+            Ok(())
+        });
+        match (decoded, readback) {
+            (_, Some(message)) => Err(PipelineError::Readback {
+                what: "the TAEHV preview",
+                message,
+            }),
+            // Only latents that do not fit the decoder fail, which set_preview_decoder rules out.
+            (Err(e), None) => Err(PipelineError::InvalidRequest(format!("TAEHV preview: {e}"))),
+            (Ok(()), None) => Ok(out),
+        }
+    }
+
+    /// `latents` [1, C, F', h, w] (normalised) -> F' RGB pictures of h x w, read back; with a
+    /// TAEHV decoder, the 4F' - 3 video frames at full size.
     pub fn project(&self, latents: Tensor<5>) -> Result<PreviewFrames, PipelineError> {
+        if let Some(decoder) = &self.decoder {
+            return self.decode(decoder, latents);
+        }
         let [_, c, frames, height, width] = latents.dims();
         let pixels = latents
             .narrow(0, 0, 1)

@@ -1,5 +1,6 @@
-//! Sound files on the audio lanes: importing one into the project, and the waveform peaks
-//! the lane draws (computed here, in Rust, from the decoded 48 kHz stereo samples).
+//! Sound files on the audio lanes: importing one into the project, the waveform peaks the
+//! lane draws (computed here, in Rust, from the decoded 48 kHz stereo samples) and the
+//! beats of a music clip.
 
 use std::path::PathBuf;
 
@@ -87,6 +88,34 @@ pub async fn audio_peaks(
         let path = store::asset_path(&dir, &file).map_err(ui_error)?;
         let loaded = audio::load(&path).map_err(ui_error)?;
         Ok(peaks_of(&loaded.pcm, buckets))
+    })
+    .await
+    .map_err(ui_error)?
+}
+
+/// The tempo and beats of a sound file.
+#[derive(Clone, Serialize, TS)]
+#[ts(export)]
+pub struct BeatGrid {
+    /// Beats per minute; 0 when no steady beat was found.
+    pub bpm: f64,
+    /// Beat times in seconds from the start of the file (not of the sequence).
+    pub beats: Vec<f64>,
+}
+
+/// Detects the beats of a sound already in the open project (`file` as in an audio clip),
+/// as `motionboard beats` does.
+#[tauri::command]
+pub async fn detect_beats(state: State<'_, AppState>, file: String) -> Result<BeatGrid, String> {
+    let dir = state.folder()?.dir;
+    tauri::async_runtime::spawn_blocking(move || {
+        let path = store::asset_path(&dir, &file).map_err(ui_error)?;
+        let loaded = audio::load(&path).map_err(ui_error)?;
+        let analysis = audio::analyze(&loaded.pcm);
+        Ok(BeatGrid {
+            bpm: analysis.bpm,
+            beats: analysis.beats,
+        })
     })
     .await
     .map_err(ui_error)?

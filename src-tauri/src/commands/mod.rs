@@ -4,8 +4,14 @@
 pub mod app;
 pub mod audio;
 pub mod export;
+pub mod generate;
+pub mod models;
+pub mod playback;
 pub mod preview;
 pub mod project;
+pub mod script;
+pub mod sequence;
+pub mod subjects;
 
 /// The text the UI shows for an error (our error types already name the file and the fix).
 pub fn ui_error(err: impl std::fmt::Display) -> String {

@@ -1,7 +1,10 @@
 //! `motionboard`: the studio without a window, for scripts, batch renders and tests.
 
 mod args;
+mod generate;
+mod models;
 mod parse;
+mod script;
 mod storyboard;
 
 use std::io::IsTerminal;
@@ -43,8 +46,15 @@ enum Command {
     Snap(storyboard::SnapArgs),
     /// Render a project's whole sequence, with its sound, to an MP4.
     Render(storyboard::RenderArgs),
+    /// Turn a scene script (a text file) into shots at the end of a project's storyboard.
+    Script(script::ScriptArgs),
+    /// Generate the shots that use a video model (all, or --shot N), recording each result in
+    /// the project; cached results are reused.
+    Generate(generate::GenerateArgs),
     /// Print the beat times of a music file in seconds, one per line (tempo on stderr).
     Beats(BeatsArgs),
+    /// The model store: list, check, download and import model packages.
+    Models(models::ModelsArgs),
 }
 
 #[derive(clap::Args)]
@@ -187,6 +197,9 @@ fn main() -> ExitCode {
         Command::Snap(args) => storyboard::snap(args),
         Command::Render(args) => storyboard::render(args),
         Command::Beats(args) => beats(args),
+        Command::Generate(args) => generate::generate(args),
+        Command::Models(args) => models::models(args),
+        Command::Script(args) => script::script(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

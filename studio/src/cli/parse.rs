@@ -1,6 +1,7 @@
-//! Parsing the CLI's motion arguments: `--path "x,y x,y ..."` and `--static "x,y,r"`.
+//! Parsing the CLI's motion arguments: `--path "x,y x,y ..."`, `--static "x,y,r"` and
+//! `--camera-key "t,x,y,zoom,roll"`.
 
-use studio::motion::{Point, StaticBrush};
+use studio::motion::{CameraKey, Motion, MotionError, Point, StaticBrush};
 
 fn number(text: &str, what: &str) -> Result<f32, String> {
     text.trim()
@@ -63,6 +64,46 @@ pub fn static_disk(text: &str) -> Result<StaticBrush, String> {
     })
 }
 
+/// `"t,x,y,zoom,roll"`: a camera key (checked in full, with the same ranges as a project's).
+pub fn camera_key(text: &str) -> Result<CameraKey, String> {
+    let parts: Vec<&str> = text.split(',').collect();
+    let [t, x, y, zoom, roll] = parts.as_slice() else {
+        return Err(format!(
+            "--camera-key \"{text}\" must be t,x,y,zoom,roll, e.g. --camera-key \"0.5,0.6,0.4,1.5,0\" (at mid-shot, centred on 0.6,0.4, 1.5 times closer, level)"
+        ));
+    };
+    let what = "--camera-key";
+    let key = CameraKey {
+        t: number(t, what)?,
+        x: number(x, what)?,
+        y: number(y, what)?,
+        zoom: number(zoom, what)?,
+        roll: number(roll, what)?,
+    };
+    // One key alone: the checks of a whole camera that only concern a single key.
+    let mut motion = Motion::default();
+    motion.camera.keys = vec![key];
+    match motion.validate() {
+        Ok(()) => Ok(key),
+        Err(MotionError::BadCameraKey { problem, .. }) => {
+            Err(format!("--camera-key \"{text}\": {problem}"))
+        }
+        Err(other) => Err(format!("--camera-key \"{text}\": {other}")),
+    }
+}
+
+/// `"WIDTHxHEIGHT"` in pixels, e.g. `832x480`.
+pub fn size(text: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("\"{text}\" must be WIDTHxHEIGHT in pixels, e.g. 832x480");
+    let (w, h) = text.split_once(['x', 'X']).ok_or_else(bad)?;
+    let w: u32 = w.trim().parse().map_err(|_| bad())?;
+    let h: u32 = h.trim().parse().map_err(|_| bad())?;
+    if w == 0 || h == 0 {
+        return Err(bad());
+    }
+    Ok((w, h))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,10 +126,35 @@ mod tests {
     }
 
     #[test]
+    fn sizes_parse() {
+        assert_eq!(size("832x480").unwrap(), (832, 480));
+        assert!(size("832").unwrap_err().contains("WIDTHxHEIGHT"));
+        assert!(size("0x480").is_err());
+    }
+
+    #[test]
     fn static_disks_parse() {
         let s = static_disk("0.5,0.1,0.2").unwrap();
         assert_eq!(s.points, vec![Point::new(0.5, 0.1)]);
         assert!(static_disk("0.5,0.1").is_err());
         assert!(static_disk("0.5,0.1,0").is_err());
+    }
+
+    #[test]
+    fn camera_keys_parse_and_bad_ones_say_why() {
+        let k = camera_key("0.5, 0.6,0.4,1.5,-10").unwrap();
+        assert_eq!((k.t, k.x, k.y, k.zoom, k.roll), (0.5, 0.6, 0.4, 1.5, -10.0));
+        assert!(camera_key("0.5,0.6,0.4")
+            .unwrap_err()
+            .contains("must be t,x,y,zoom,roll"));
+        assert!(camera_key("1.5,0.5,0.5,1,0")
+            .unwrap_err()
+            .contains("outside the shot"));
+        assert!(camera_key("0,0.5,0.5,0.8,0")
+            .unwrap_err()
+            .contains("zoom 0.8 must be between 1"));
+        assert!(camera_key("0,0.5,0.5,1,x")
+            .unwrap_err()
+            .contains("not a number"));
     }
 }

@@ -12,7 +12,7 @@ use studio::project::{
 };
 use studio::sequence::{beats_on_sequence, export_sequence, snap_to_beats, Timing};
 
-use crate::args::{FramingArgs, MotionArgs};
+use crate::args::{FramingArgs, GenerationArgs, MotionArgs};
 use crate::{cancel_on_ctrl_c, check_output, progress_printer};
 
 #[derive(clap::Args)]
@@ -54,6 +54,8 @@ pub struct AddShotArgs {
     seed: u32,
     #[command(flatten)]
     motion: MotionArgs,
+    #[command(flatten)]
+    generation: GenerationArgs,
     /// The transition into the next shot: cut, crossfade or dip (to black).
     #[arg(long, default_value = "cut", value_parser = transition_kind)]
     transition: TransitionKind,
@@ -145,6 +147,7 @@ pub fn add_shot(args: AddShotArgs) -> Result<()> {
     shot.shot_size = args.size;
     shot.seed = args.seed;
     shot.motion = args.motion.into_motion();
+    shot.generation = args.generation.into_generation();
     let default_seconds = match args.transition {
         TransitionKind::Cut => 0.0,
         _ => 0.5,

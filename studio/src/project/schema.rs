@@ -7,6 +7,9 @@
 //! [`Transition`] into the next shot and the ids of the [`Subject`]s it shows; per project
 //! the audio lanes' [`AudioClip`]s and the subject library.
 //!
+//! Still version 2, with defaults: per shot its [`Generation`] settings (which engine makes
+//! its frames, and how) and the cache key of its last generated result.
+//!
 //! Camera moves stay one [`crate::motion::Camera`] per shot (no keyframes yet): keyframes
 //! need the warp engine to interpolate between moves, which is a change of its own.
 
@@ -179,6 +182,97 @@ pub struct Shot {
     /// Ids of the [`Subject`]s this shot shows.
     #[serde(default)]
     pub subjects: Vec<String>,
+    /// Which engine makes the shot's frames, and its settings; absent: the defaults (the
+    /// warp engine), so shots written before generation existed need nothing new.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub generation: Option<Generation>,
+    /// The cache key of the shot's last generated result (under `cache/generated/`); the
+    /// sequence plays it instead of the warp engine's frames. A failed or cancelled
+    /// generation leaves it as it was.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub result: Option<String>,
+}
+
+/// What makes a shot's frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum Engine {
+    /// The warp engine alone: instant, on the CPU, no model.
+    #[default]
+    Warp,
+    /// A Wan model from the prompt; a picture and motion, when the shot has them, steer it
+    /// (Time-to-Move without an image condition).
+    WanTextToVideo,
+    /// A Wan2.2 TI2V model from the shot's picture as first frame, steered by its motion
+    /// (Time-to-Move).
+    WanImageToVideo,
+}
+
+impl Engine {
+    pub const ALL: [Engine; 3] = [
+        Engine::Warp,
+        Engine::WanTextToVideo,
+        Engine::WanImageToVideo,
+    ];
+
+    /// The name used on the command line and in project.json.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Warp => "warp",
+            Engine::WanTextToVideo => "wan-text-to-video",
+            Engine::WanImageToVideo => "wan-image-to-video",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.name() == name)
+    }
+}
+
+/// How a model generates a shot. The defaults are Wan's (50 UniPC steps, guidance 5, the
+/// package's shift) and Time-to-Move's for drags (t_weak 3, t_strong 7 of 50 steps).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct Generation {
+    pub engine: Engine,
+    /// The model package (its id in the model store, or a folder); empty: the first
+    /// installed package that runs the engine.
+    pub model: String,
+    pub steps: u32,
+    pub guidance: f32,
+    /// The sampler's timestep shift; `None` keeps the package's.
+    pub shift: Option<f32>,
+    /// Step at which the whole frame starts from the noised warp (higher: the background
+    /// follows the warp longer).
+    pub t_weak: u32,
+    /// Inside the moved and held regions the latent follows the warp until this step
+    /// (higher: the motion is followed more rigidly).
+    pub t_strong: u32,
+    /// The generated size (width, height); `None`: the model's own size for the shot's
+    /// aspect (832x480 / 480x832 for Wan2.1, 1280x704 / 704x1280 for Wan2.2).
+    pub size: Option<(u32, u32)>,
+    /// Generated frames (4k + 1); `None`: the shot's duration at 16 fps, at most 81.
+    pub frames: Option<u32>,
+}
+
+impl Default for Generation {
+    fn default() -> Self {
+        Self {
+            engine: Engine::Warp,
+            model: String::new(),
+            steps: 50,
+            guidance: 5.0,
+            shift: None,
+            t_weak: 3,
+            t_strong: 7,
+            size: None,
+            frames: None,
+        }
+    }
 }
 
 /// A sound file placed on the audio lanes.
@@ -307,7 +401,14 @@ impl Shot {
             seed: 0,
             transition: Transition::default(),
             subjects: Vec::new(),
+            generation: None,
+            result: None,
         }
+    }
+
+    /// The shot's generation settings (the defaults when it has none).
+    pub fn generation(&self) -> Generation {
+        self.generation.clone().unwrap_or_default()
     }
 }
 

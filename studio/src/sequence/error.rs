@@ -16,6 +16,12 @@ pub enum SequenceError {
     NoShots,
     #[error("shot {shot} (\"{name}\") has no picture; import one, or let it continue from the previous shot")]
     NoPicture { shot: usize, name: String },
+    #[error("shot {shot} (\"{name}\"): its generated frames cannot be read ({message}); generate it again")]
+    Generated {
+        shot: usize,
+        name: String,
+        message: String,
+    },
     #[error("shot 1 (\"{name}\") continues from the previous shot, but there is none; give it a picture")]
     FirstShotContinues { name: String },
     #[error("shot {shot} (\"{name}\"): {source}")]

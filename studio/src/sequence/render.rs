@@ -20,6 +20,7 @@ use super::{SequenceError, Timing};
 use crate::export::{
     audio_samples_for, export_mp4_with_audio, EncoderSettings, ExportAudio, ExportError, VideoSpec,
 };
+use crate::generate::ResultCache;
 use crate::picture::load_picture;
 use crate::project::{store, ExportSettings, Project, Shot, ShotSource};
 use crate::render::{output_size, RenderError, ShotRenderer, ShotSettings};
@@ -29,6 +30,10 @@ pub struct SequenceRenderer {
     shots: Vec<Shot>,
     /// Each shot's picture file (`None` for shots continuing from the previous one).
     pictures: Vec<Option<PathBuf>>,
+    /// Each shot's generated result, when it has one in the project's cache: it plays
+    /// instead of the warp engine's frames.
+    clips: Vec<Option<String>>,
+    cache: ResultCache,
     export: ExportSettings,
     timing: Timing,
     spec: VideoSpec,
@@ -51,6 +56,15 @@ impl SequenceRenderer {
         }
         let mut pictures = Vec::with_capacity(project.shots.len());
         let mut first_size = None;
+        let cache = ResultCache::new(dir);
+        let clips: Vec<Option<String>> = project
+            .shots
+            .iter()
+            .map(|shot| {
+                let key = shot.result.as_deref()?;
+                cache.contains(key).then(|| key.to_owned())
+            })
+            .collect();
         for (i, shot) in project.shots.iter().enumerate() {
             let shot_err = |source: RenderError| SequenceError::Shot {
                 shot: i + 1,
@@ -67,6 +81,15 @@ impl SequenceRenderer {
                     })
                 }
                 ShotSource::PreviousShot => pictures.push(None),
+                // A generated shot needs no picture of its own (text-to-video).
+                ShotSource::Image if shot.image.is_none() && clips[i].is_some() => {
+                    if let Some(key) = &clips[i] {
+                        if let Some(size) = cache.frame_size(key) {
+                            first_size.get_or_insert(size);
+                        }
+                    }
+                    pictures.push(None)
+                }
                 ShotSource::Image => {
                     let asset = shot.image.as_deref().ok_or(SequenceError::NoPicture {
                         shot: i + 1,
@@ -83,19 +106,43 @@ impl SequenceRenderer {
                 }
             }
         }
-        // Shot 1 always has a picture (a first shot cannot continue), so this is set.
+        // Shot 1 always has a picture or a clip (a first shot cannot continue), so this is set.
         let (width, height) = output_size(first_size.unwrap_or((2, 2)), export.preset);
         let fps = export.fps();
         Ok(SequenceRenderer {
             timing: Timing::new(&project.shots, fps),
             shots: project.shots.clone(),
             pictures,
+            clips,
+            cache,
             export,
             spec: VideoSpec { width, height, fps },
             renderers: project.shots.iter().map(|_| None).collect(),
             scratch: RgbImage::new(1, 1),
             over: RgbImage::new(width, height),
         })
+    }
+
+    /// The same sequence rendered no larger than `max_width` x `max_height`, keeping the
+    /// output's aspect (even sizes, at least 2x2): the app's live preview renders at the
+    /// size it shows, as the export's full size would not keep up with playback. Call it
+    /// before rendering; frames already built for the old size are dropped.
+    pub fn fit_within(mut self, max_width: u32, max_height: u32) -> Self {
+        let (w, h) = (
+            self.spec.width.max(1) as f64,
+            self.spec.height.max(1) as f64,
+        );
+        let scale = (max_width.max(2) as f64 / w)
+            .min(max_height.max(2) as f64 / h)
+            .min(1.0);
+        let even = |v: f64| ((v * scale).round() as u32 & !1).max(2);
+        self.spec.width = even(w);
+        self.spec.height = even(h);
+        self.over = RgbImage::new(self.spec.width, self.spec.height);
+        for r in &mut self.renderers {
+            *r = None;
+        }
+        self
     }
 
     pub fn timing(&self) -> &Timing {
@@ -110,19 +157,47 @@ impl SequenceRenderer {
         self.timing.total_frames
     }
 
-    /// Builds shot `i`'s renderer if it is not built yet.
+    /// Builds shot `i`'s renderer if it is not built yet: from its generated clip when it has
+    /// one, else the warp engine over its picture (or the previous shot's last frame).
     fn ensure(&mut self, i: usize) -> Result<(), SequenceError> {
         if self.renderers[i].is_some() {
             return Ok(());
         }
         let shot = &self.shots[i];
+        let name = shot.name.clone();
         let (w, h) = (self.spec.width, self.spec.height);
+        let settings = ShotSettings {
+            motion: shot.motion.clone(),
+            seconds: shot.seconds,
+            fps: self.spec.fps,
+            preset: self.export.preset,
+            fit: self.export.fit,
+        };
+        let shot_err = |source: RenderError| SequenceError::Shot {
+            shot: i + 1,
+            name: name.clone(),
+            source,
+        };
+        if let Some(key) = &self.clips[i] {
+            let clip = self.cache.load(key).map_err(|e| SequenceError::Generated {
+                shot: i + 1,
+                name: name.clone(),
+                message: e.to_string(),
+            })?;
+            if let Some(clip) = clip {
+                let renderer =
+                    ShotRenderer::from_clip(clip, &settings, (w, h)).map_err(shot_err)?;
+                self.renderers[i] = Some(renderer);
+                return Ok(());
+            }
+        }
         let picture = match &self.pictures[i] {
             Some(path) => load_picture(path).map_err(|source| SequenceError::Picture {
                 shot: i + 1,
-                name: shot.name.clone(),
+                name: name.clone(),
                 source,
             })?,
+            None if i == 0 => return Err(SequenceError::NoPicture { shot: 1, name }),
             None => {
                 self.ensure(i - 1)?;
                 let mut last = RgbImage::new(w, h);
@@ -132,22 +207,8 @@ impl SequenceRenderer {
                 last
             }
         };
-        let shot = &self.shots[i];
-        let settings = ShotSettings {
-            motion: shot.motion.clone(),
-            seconds: shot.seconds,
-            fps: self.spec.fps,
-            preset: self.export.preset,
-            fit: self.export.fit,
-        };
         let renderer =
-            ShotRenderer::with_output_size(picture, &settings, (w, h)).map_err(|source| {
-                SequenceError::Shot {
-                    shot: i + 1,
-                    name: shot.name.clone(),
-                    source,
-                }
-            })?;
+            ShotRenderer::with_output_size(picture, &settings, (w, h)).map_err(shot_err)?;
         self.renderers[i] = Some(renderer);
         Ok(())
     }
@@ -303,6 +364,31 @@ mod tests {
         assert!(frame(&mut r, 52)[1] > 90);
         assert_eq!(frame(&mut r, 60), [0, 200, 0]);
         assert!(r.render_frame(84, &mut RgbImage::new(1, 1)).is_err());
+    }
+
+    #[test]
+    fn a_preview_renders_the_same_frames_smaller() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(
+            dir.path(),
+            &[
+                (Some([200, 0, 0]), 1.0, TransitionKind::Crossfade, 0.2),
+                (Some([0, 200, 0]), 1.0, TransitionKind::Cut, 0.0),
+            ],
+        );
+        let r = SequenceRenderer::new(dir.path(), &p, ExportSettings::default()).unwrap();
+        let mut r = r.fit_within(16, 100);
+        assert_eq!((r.spec().width, r.spec().height), (16, 12));
+        let mut out = RgbImage::new(1, 1);
+        r.render_frame(0, &mut out).unwrap();
+        assert_eq!(out.dimensions(), (16, 12));
+        assert_eq!(out.get_pixel(8, 6).0, [200, 0, 0]);
+        r.render_frame(40, &mut out).unwrap();
+        assert_eq!(out.get_pixel(8, 6).0, [0, 200, 0]);
+        // Never larger than the output itself.
+        let r = SequenceRenderer::new(dir.path(), &p, ExportSettings::default()).unwrap();
+        let r = r.fit_within(4000, 4000);
+        assert_eq!((r.spec().width, r.spec().height), (32, 24));
     }
 
     #[test]

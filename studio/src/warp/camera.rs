@@ -24,6 +24,8 @@
 
 use crate::motion::{Camera, CameraKind};
 
+use super::camera_keys;
+
 /// The largest crop-in factor used to keep a camera move inside the picture.
 pub const MAX_CROP: f32 = 10.0;
 
@@ -91,7 +93,13 @@ pub(crate) fn crop_scale(camera: &Camera, w: f32, h: f32) -> f32 {
 }
 
 /// The camera transform at shot time `t` for a `w` x `h` picture.
+///
+/// With keys, the keys alone set the framing ([`super::camera_keys`]); `kind` and `amount`
+/// are then ignored.
 pub(crate) fn camera_at(camera: &Camera, w: u32, h: u32, t: f32) -> CameraXform {
+    if !camera.keys.is_empty() {
+        return camera_keys::keyed_xform(&camera.keys, camera.easing, w, h, t);
+    }
     let a = clean_amount(camera.amount);
     if camera.kind == CameraKind::Static || a == 0.0 {
         return CameraXform::IDENTITY;
@@ -114,9 +122,16 @@ pub(crate) fn camera_at(camera: &Camera, w: u32, h: u32, t: f32) -> CameraXform 
         CameraKind::RollLeft => phi = a * std::f32::consts::FRAC_PI_2 * p,
         CameraKind::RollRight => phi = -a * std::f32::consts::FRAC_PI_2 * p,
     }
-    // Screen from scene: q = c + (zoom * crop) R(phi) (scene - c - T).
-    // Scene from screen: scene = c + T + R(-phi) (q - c) / (zoom * crop).
-    let inv = 1.0 / (zoom * crop);
+    view_xform(wf, hf, tx, ty, zoom * crop, phi)
+}
+
+/// The map of a view whose centre is `(tx, ty)` picture pixels off the picture's centre,
+/// `scale` times closer than the whole picture, the content turned by `phi` radians clockwise
+/// on screen. Shared by the moves and the keys ([`super::camera_keys`]) so both mean the same.
+pub(crate) fn view_xform(wf: f32, hf: f32, tx: f32, ty: f32, scale: f32, phi: f32) -> CameraXform {
+    // Screen from scene: q = c + scale R(phi) (scene - c - T).
+    // Scene from screen: scene = c + T + R(-phi) (q - c) / scale.
+    let inv = 1.0 / scale;
     let (sin, cos) = phi.sin_cos();
     let m = [cos * inv, sin * inv, -sin * inv, cos * inv];
     let (cx, cy) = ((wf - 1.0) * 0.5, (hf - 1.0) * 0.5);
@@ -137,6 +152,7 @@ mod tests {
             kind,
             amount,
             easing: Easing::Linear,
+            keys: Vec::new(),
         }
     }
 

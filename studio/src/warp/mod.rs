@@ -30,10 +30,12 @@
 //! The curve and timing of a path are in [`curve`] ([`path_curve`], [`path_position`]).
 
 pub mod camera;
+pub mod camera_keys;
 pub mod curve;
 pub mod field;
 pub mod mask;
 pub mod plate;
+mod steer;
 mod rows;
 mod sample;
 
@@ -133,7 +135,7 @@ impl Warper {
             source,
             tracks,
             mask,
-            camera: motion.camera,
+            camera: motion.camera.clone(),
             step: field::grid_spacing(w, h),
         }
     }

@@ -64,6 +64,7 @@ fn camera(kind: CameraKind, amount: f32) -> Camera {
         kind,
         amount,
         easing: Easing::EaseInOut,
+        keys: Vec::new(),
     }
 }
 
@@ -489,7 +490,7 @@ fn the_coarse_field_stays_close_to_the_exact_one() {
     let one = Motion {
         paths: vec![sweep()],
         statics: vec![brush.clone()],
-        camera: zoom,
+        camera: zoom.clone(),
     };
     let two = Motion {
         paths: vec![sweep(), path_through(&[(0.4, 0.3), (0.6, 0.6)], 0.1)],

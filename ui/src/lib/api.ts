@@ -16,6 +16,26 @@ import type { ImportedSound } from "./bindings/ImportedSound";
 import type { OpenedProject } from "./bindings/OpenedProject";
 import type { PreviewRequest } from "./bindings/PreviewRequest";
 import type { Project } from "./bindings/Project";
+import type { BeatGrid } from "./bindings/BeatGrid";
+import type { PlayRequest } from "./bindings/PlayRequest";
+import type { PlayStarted } from "./bindings/PlayStarted";
+import type { PlayheadPosition } from "./bindings/PlayheadPosition";
+import type { SequenceFrameRequest } from "./bindings/SequenceFrameRequest";
+import type { SnapRequest } from "./bindings/SnapRequest";
+import type { SnapResult } from "./bindings/SnapResult";
+import type { ScriptBeat } from "./bindings/ScriptBeat";
+import type { ScriptShots } from "./bindings/ScriptShots";
+import type { DownloadProgress } from "./bindings/DownloadProgress";
+import type { GenerateEvent } from "./bindings/GenerateEvent";
+import type { GenerateShotsRequest } from "./bindings/GenerateShotsRequest";
+import type { GeneratedFrameRequest } from "./bindings/GeneratedFrameRequest";
+import type { GenerationStatus } from "./bindings/GenerationStatus";
+import type { GenerationStatusRequest } from "./bindings/GenerationStatusRequest";
+import type { Imported } from "./bindings/Imported";
+import type { Installed } from "./bindings/Installed";
+import type { MemoryReport } from "./bindings/MemoryReport";
+import type { MemoryRequest } from "./bindings/MemoryRequest";
+import type { ModelsOverview } from "./bindings/ModelsOverview";
 
 /** True inside the Tauri webview; false in a plain browser (vite dev) and in unit tests. */
 export function hasBackend(): boolean {
@@ -69,6 +89,17 @@ export const importAudio = (path: string, buckets: number) =>
 /** The waveform of a sound already in the project (an audio clip's `file`). */
 export const audioPeaks = (file: string, buckets: number) => call<AudioPeaks>("audio_peaks", { file, buckets });
 
+// ---- subjects and script to storyboard ----
+
+/** Several pictures at once (a subject's references); empty when the dialog is cancelled. */
+export const pickImages = () => call<string[]>("pick_images");
+/** Copies a subject's pictures into the project; fails as a whole, naming the bad file. */
+export const importSubjectImages = (paths: string[]) => call<ImportedImage[]>("import_subject_images", { paths });
+/** The beats a script would make (the dialog's preview); changes nothing. */
+export const planScript = (text: string) => call<ScriptBeat[]>("plan_script", { text });
+/** Every shot once the script is added to `project` (the caller puts them in place). */
+export const scriptToShots = (project: Project, text: string) => call<ScriptShots>("script_to_shots", { project, text });
+
 export type { PreviewRequest };
 
 /** An RGBA frame as the backend renders it. */
@@ -104,6 +135,21 @@ export async function previewFrame(request: PreviewRequest): Promise<Frame> {
   return decodeFrame(payload);
 }
 
+// ---- timeline: sequence preview, playback, beats ----
+
+/** A frame of the whole sequence (transitions included) at `seconds`, fitted to the bounds;
+ * the same byte layout as preview_frame. */
+export async function sequenceFrame(request: SequenceFrameRequest): Promise<Frame> {
+  const payload = await call<ArrayBuffer | number[]>("sequence_frame", { request });
+  return decodeFrame(payload);
+}
+export const playbackStart = (request: PlayRequest) => call<PlayStarted>("playback_start", { request });
+export const playbackStop = () => call<number>("playback_stop");
+export const playbackPosition = () => call<PlayheadPosition>("playback_position");
+/** The beats of a sound in the project (an audio clip's `file`), in seconds of the file. */
+export const detectBeats = (file: string) => call<BeatGrid>("detect_beats", { file });
+export const snapCuts = (request: SnapRequest) => call<SnapResult>("snap_cuts", { request });
+
 // ---- export ----
 
 export type { ExportRequest };
@@ -116,6 +162,75 @@ export function exportVideo(request: ExportRequest, onProgress: (p: ExportProgre
 }
 
 export const cancelExport = () => call<void>("cancel_export");
+
+// ---- generation (the video model) and the Models panel ----
+
+/** A step preview as the backend sends it: one small RGB picture per latent frame. */
+export interface StepPreview {
+  job: number;
+  step: number;
+  steps: number;
+  frames: number;
+  height: number;
+  width: number;
+  /** frames * height * width * 3 bytes, RGB. */
+  rgb: Uint8Array;
+}
+
+/** Reads a raw step preview: six u32 LE (job, step, steps, frames, height, width), then RGB. */
+export function decodeStepPreview(payload: ArrayBuffer | ArrayBufferView): StepPreview {
+  const bytes =
+    payload instanceof ArrayBuffer ? new Uint8Array(payload) : new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+  if (bytes.byteLength < 24) throw new Error(`step preview too short: ${bytes.byteLength} bytes`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, 24);
+  const [job, step, steps, frames, height, width] = [0, 1, 2, 3, 4, 5].map((i) => view.getUint32(i * 4, true));
+  const need = frames * height * width * 3;
+  if (bytes.byteLength - 24 < need) {
+    throw new Error(`step preview of ${frames}x${height}x${width} has ${bytes.byteLength - 24} bytes, expected ${need}`);
+  }
+  return { job, step, steps, frames, height, width, rgb: bytes.slice(24, 24 + need) };
+}
+
+/** Saves `project`, then queues its `shots` (indices) for the video model. Events and step
+ * previews arrive through the callbacks until each job's last event. Returns the job ids. */
+export function generateShots(
+  project: Project,
+  shots: number[],
+  onEvent: (e: GenerateEvent) => void,
+  onPreview: (p: StepPreview) => void,
+): Promise<number[]> {
+  if (!hasBackend()) return call<number[]>("generate_shots");
+  const channel = new Channel<GenerateEvent | ArrayBuffer>();
+  channel.onmessage = (message) => {
+    if (message instanceof ArrayBuffer || ArrayBuffer.isView(message)) onPreview(decodeStepPreview(message));
+    else onEvent(message);
+  };
+  const request: GenerateShotsRequest = { project, shots };
+  return call<number[]>("generate_shots", { request, onEvent: channel });
+}
+/** Cancels the jobs of one shot (its id), or every job. */
+export const cancelGeneration = (shotId: string | null) => call<number>("cancel_generation", { shotId });
+export const shotGenerationStatus = (request: GenerationStatusRequest) =>
+  call<GenerationStatus>("shot_generation_status", { request });
+/** A frame of a generated clip (a shot's result), the same byte layout as preview_frame. */
+export async function generatedFrame(request: GeneratedFrameRequest): Promise<Frame> {
+  const payload = await call<ArrayBuffer | number[]>("generated_frame", { request });
+  return decodeFrame(payload);
+}
+
+export const listModels = () => call<ModelsOverview>("list_models");
+export function downloadModel(id: string, onProgress: (p: DownloadProgress) => void): Promise<Installed> {
+  if (!hasBackend()) return call<Installed>("download_model");
+  const channel = new Channel<DownloadProgress>();
+  channel.onmessage = onProgress;
+  return call<Installed>("download_model", { id, onProgress: channel });
+}
+export const cancelDownload = () => call<void>("cancel_download");
+export const importModel = (path: string) => call<Imported>("import_model", { path });
+export const setComfyuiFolder = (folder: string | null) => call<ModelsOverview>("set_comfyui_folder", { folder });
+export const memoryEstimate = (request: MemoryRequest) => call<MemoryReport>("memory_estimate", { request });
+export const pickModelFile = () => call<string | null>("pick_model_file");
+export const pickModelsFolder = () => call<string | null>("pick_models_folder");
 
 // ---- language ----
 

@@ -92,9 +92,13 @@ export function pathColor(index: number): string {
   return PATH_COLORS[((index % PATH_COLORS.length) + PATH_COLORS.length) % PATH_COLORS.length];
 }
 
-/** Whether the preview changes over time: any path, or a camera move that moves. */
+/** Whether the preview changes over time: any path, camera keys, or a camera move that moves. */
 export function isAnimated(motion: Motion): boolean {
-  return motion.paths.length > 0 || (motion.camera.kind !== "static" && motion.camera.amount > 0);
+  return (
+    motion.paths.length > 0 ||
+    (motion.camera.keys?.length ?? 0) > 0 ||
+    (motion.camera.kind !== "static" && motion.camera.amount > 0)
+  );
 }
 
 export function clampSeconds(v: number): number {

@@ -589,6 +589,14 @@ export class Studio {
     }
   }
 
+  /** A command saved `project` (generation saves before it runs): the unsaved mark goes,
+   * unless the creator changed something since. */
+  markSavedIfUnchanged(project: Project): void {
+    if (this.project !== project) return;
+    this.#history.markSaved();
+    this.#rev++;
+  }
+
   async saveAs(): Promise<boolean> {
     if (this.#busy) return false;
     this.#busy = true;

@@ -1,0 +1,211 @@
+//! Generated clips on disk: `cache/generated/<key>/` in the project folder holds `clip.json`
+//! (size, frame count, rate) and one PNG per frame (lossless: the sequence and the export
+//! re-encode them once). A clip is written into a temporary folder and renamed into place
+//! whole, so a crash or a cancel never leaves a half clip under a key.
+
+use std::path::{Path, PathBuf};
+
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+
+use super::error::GenerateError;
+
+/// One generated clip, in memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeneratedClip {
+    pub fps: u32,
+    pub frames: Vec<RgbImage>,
+}
+
+impl GeneratedClip {
+    /// The frame shown at shot time `t` in 0..=1 (the nearest generated frame): a shot
+    /// longer or shorter than the clip plays it stretched to its own length.
+    pub fn frame_at(&self, t: f32) -> Option<&RgbImage> {
+        let last = self.frames.len().checked_sub(1)?;
+        let t = if t.is_finite() {
+            t.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        self.frames.get((t * last as f32).round() as usize)
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ClipInfo {
+    width: u32,
+    height: u32,
+    frames: u32,
+    fps: u32,
+}
+
+/// The generated clips of one project.
+#[derive(Debug, Clone)]
+pub struct ResultCache {
+    dir: PathBuf,
+}
+
+impl ResultCache {
+    /// The cache of the project in `project_dir`.
+    pub fn new(project_dir: &Path) -> Self {
+        Self {
+            dir: project_dir.join("cache").join("generated"),
+        }
+    }
+
+    /// The folder of `key` (whether or not it exists).
+    pub fn path(&self, key: &str) -> PathBuf {
+        self.dir.join(key)
+    }
+
+    /// Whether a whole clip is stored under `key`.
+    pub fn contains(&self, key: &str) -> bool {
+        valid_key(key) && self.path(key).join("clip.json").is_file()
+    }
+
+    /// The frame size (width, height) of the clip under `key`, without decoding its frames.
+    pub fn frame_size(&self, key: &str) -> Option<(u32, u32)> {
+        if !self.contains(key) {
+            return None;
+        }
+        let text = std::fs::read_to_string(self.path(key).join("clip.json")).ok()?;
+        let info: ClipInfo = serde_json::from_str(&text).ok()?;
+        Some((info.width, info.height))
+    }
+
+    /// The clip under `key`, `None` when there is none.
+    pub fn load(&self, key: &str) -> Result<Option<GeneratedClip>, GenerateError> {
+        if !self.contains(key) {
+            return Ok(None);
+        }
+        let dir = self.path(key);
+        let err = |message: String| GenerateError::Cache {
+            path: dir.clone(),
+            message,
+        };
+        let text =
+            std::fs::read_to_string(dir.join("clip.json")).map_err(|e| err(e.to_string()))?;
+        let info: ClipInfo = serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
+        let mut frames = Vec::with_capacity(info.frames as usize);
+        for i in 0..info.frames {
+            let path = dir.join(frame_name(i));
+            let frame = image::open(&path)
+                .map_err(|e| err(format!("{}: {e}", path.display())))?
+                .into_rgb8();
+            if frame.dimensions() != (info.width, info.height) {
+                return Err(err(format!(
+                    "{} is {}x{}, the clip {}x{}",
+                    path.display(),
+                    frame.width(),
+                    frame.height(),
+                    info.width,
+                    info.height
+                )));
+            }
+            frames.push(frame);
+        }
+        Ok(Some(GeneratedClip {
+            fps: info.fps,
+            frames,
+        }))
+    }
+
+    /// Stores `frames` under `key`, replacing nothing that is already there.
+    pub fn store(&self, key: &str, fps: u32, frames: &[RgbImage]) -> Result<(), GenerateError> {
+        let target = self.path(key);
+        let err = |message: String| GenerateError::Cache {
+            path: target.clone(),
+            message,
+        };
+        if !valid_key(key) {
+            return Err(err("not a cache key".into()));
+        }
+        let Some(first) = frames.first() else {
+            return Err(err("no frames to store".into()));
+        };
+        std::fs::create_dir_all(&self.dir).map_err(|e| err(e.to_string()))?;
+        let tmp = self
+            .dir
+            .join(format!(".partial-{key}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        let written = (|| -> Result<(), String> {
+            std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+            for (i, frame) in frames.iter().enumerate() {
+                frame
+                    .save(tmp.join(frame_name(i as u32)))
+                    .map_err(|e| e.to_string())?;
+            }
+            let info = ClipInfo {
+                width: first.width(),
+                height: first.height(),
+                frames: frames.len() as u32,
+                fps,
+            };
+            let text = serde_json::to_string_pretty(&info).map_err(|e| e.to_string())?;
+            std::fs::write(tmp.join("clip.json"), text).map_err(|e| e.to_string())?;
+            if target.exists() {
+                // The same key is the same clip: keep the one already there.
+                std::fs::remove_dir_all(&tmp).map_err(|e| e.to_string())?;
+                return Ok(());
+            }
+            std::fs::rename(&tmp, &target).map_err(|e| e.to_string())
+        })();
+        if let Err(message) = written {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(err(message));
+        }
+        Ok(())
+    }
+}
+
+/// Keys are hex digests: anything else could name a path outside the cache.
+fn valid_key(key: &str) -> bool {
+    !key.is_empty() && key.len() <= 128 && key.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn frame_name(i: u32) -> String {
+    format!("frame_{i:04}.png")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(n: u8) -> Vec<RgbImage> {
+        (0..n)
+            .map(|i| RgbImage::from_pixel(6, 4, image::Rgb([i * 40, 10, 200])))
+            .collect()
+    }
+
+    #[test]
+    fn a_clip_round_trips_and_plays_stretched() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ResultCache::new(dir.path());
+        assert!(cache.load("ab12").unwrap().is_none());
+        cache.store("ab12", 16, &frames(5)).unwrap();
+        let clip = cache.load("ab12").unwrap().unwrap();
+        assert_eq!(clip.fps, 16);
+        assert_eq!(clip.frames, frames(5));
+        assert_eq!(clip.frame_at(0.0).unwrap().get_pixel(0, 0).0[0], 0);
+        assert_eq!(clip.frame_at(1.0).unwrap().get_pixel(0, 0).0[0], 160);
+        assert_eq!(clip.frame_at(0.5).unwrap().get_pixel(0, 0).0[0], 80);
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("cache/generated"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            leftovers,
+            vec!["ab12".to_string()],
+            "no partial folder left"
+        );
+    }
+
+    #[test]
+    fn keys_that_are_not_digests_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ResultCache::new(dir.path());
+        assert!(cache.store("../x", 16, &frames(1)).is_err());
+        assert!(!cache.contains("../../etc"));
+        assert!(cache.store("ab", 16, &[]).is_err());
+    }
+}

@@ -1,0 +1,57 @@
+//! What can stop a generation, said so that a person can act on it.
+
+use std::path::PathBuf;
+
+use models::pipeline::{PackageError, PipelineError};
+use thiserror::Error;
+
+use crate::picture::PictureError;
+use crate::project::ProjectError;
+use crate::render::RenderError;
+
+#[derive(Debug, Error)]
+pub enum GenerateError {
+    #[error("shot {shot} does not exist; the project has {count} shots")]
+    NoSuchShot { shot: usize, count: usize },
+    #[error("shot {shot} ({name}) uses the warp engine: there is nothing to generate")]
+    WarpEngine { shot: usize, name: String },
+    #[error(
+        "shot {shot} ({name}) has no picture; image-to-video starts from one: import a \
+         picture for it, or switch it to text-to-video"
+    )]
+    NoPicture { shot: usize, name: String },
+    #[error(
+        "shot {shot} ({name}) continues from the previous shot: generate the previous shot \
+         first, or give this shot its own picture"
+    )]
+    PreviousNotGenerated { shot: usize, name: String },
+    #[error(
+        "no installed model package runs {engine}: install one in the Models panel (or \
+         `motionboard models download wan2.1-t2v-1.3b` / `wan2.2-ti2v-5b`)"
+    )]
+    NoPackage { engine: &'static str },
+    #[error("the model package {model:?} is not installed; installed: {installed}")]
+    UnknownPackage { model: String, installed: String },
+    #[error("{root} does text-to-video only; image-to-video needs a Wan2.2 TI2V package")]
+    NotImageToVideo { root: PathBuf },
+    #[error(transparent)]
+    Package(#[from] PackageError),
+    #[error("shot {shot}: {source}")]
+    Pipeline {
+        shot: usize,
+        #[source]
+        source: PipelineError,
+    },
+    #[error("the engine's device cannot be used: {0}")]
+    Device(String),
+    #[error("generation cancelled")]
+    Cancelled,
+    #[error(transparent)]
+    Picture(#[from] PictureError),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+    #[error("the generated frames could not be saved in {path}: {message}")]
+    Cache { path: PathBuf, message: String },
+}

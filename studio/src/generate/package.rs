@@ -1,0 +1,116 @@
+//! Which installed model package runs a shot: the one its settings name (an id, a folder
+//! name or a path), else the first installed package that runs its engine.
+
+use std::path::{Path, PathBuf};
+
+use models::pipeline::WanPackage;
+
+use super::error::GenerateError;
+use super::plan::PackageTraits;
+use crate::project::{Engine, Generation};
+
+/// A package chosen for a shot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChosenPackage {
+    pub root: PathBuf,
+    pub traits: PackageTraits,
+    /// Whether it takes a first frame (Wan2.2 TI2V).
+    pub image_to_video: bool,
+}
+
+/// Reads what planning needs of the package at `root`.
+pub fn inspect(root: &Path) -> Result<ChosenPackage, GenerateError> {
+    let package = WanPackage::open(root)?;
+    let image_to_video = package.expand_timesteps();
+    Ok(ChosenPackage {
+        root: root.to_owned(),
+        traits: if image_to_video {
+            PackageTraits::WAN22
+        } else {
+            PackageTraits::WAN21
+        },
+        image_to_video,
+    })
+}
+
+/// The package for `generation` among the installed `candidates` (package folders).
+pub fn choose(
+    generation: &Generation,
+    candidates: &[PathBuf],
+) -> Result<ChosenPackage, GenerateError> {
+    let wanted = generation.model.trim();
+    let engine = generation.engine;
+    let fits = |p: &ChosenPackage| engine != Engine::WanImageToVideo || p.image_to_video;
+    if !wanted.is_empty() {
+        let named = Path::new(wanted);
+        let root = if named.is_dir() {
+            Some(named.to_owned())
+        } else {
+            candidates
+                .iter()
+                .find(|c| c.file_name().is_some_and(|n| n.to_string_lossy() == wanted))
+                .cloned()
+        };
+        let Some(root) = root else {
+            let installed: Vec<String> = candidates
+                .iter()
+                .filter_map(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .collect();
+            return Err(GenerateError::UnknownPackage {
+                model: wanted.to_owned(),
+                installed: if installed.is_empty() {
+                    "none".into()
+                } else {
+                    installed.join(", ")
+                },
+            });
+        };
+        let chosen = inspect(&root)?;
+        if !fits(&chosen) {
+            return Err(GenerateError::NotImageToVideo { root });
+        }
+        return Ok(chosen);
+    }
+    candidates
+        .iter()
+        .filter_map(|root| inspect(root).ok())
+        .find(fits)
+        .ok_or(GenerateError::NoPackage {
+            engine: engine.name(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixtures() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/fixtures")
+    }
+
+    #[test]
+    fn the_engine_picks_a_package_that_runs_it() {
+        let t2v = fixtures().join("wan_tiny_t2v");
+        let ti2v = fixtures().join("wan_tiny_ti2v");
+        let candidates = vec![t2v.clone(), ti2v.clone()];
+        let mut g = Generation {
+            engine: Engine::WanImageToVideo,
+            ..Generation::default()
+        };
+        assert_eq!(choose(&g, &candidates).unwrap().root, ti2v);
+        g.engine = Engine::WanTextToVideo;
+        assert_eq!(choose(&g, &candidates).unwrap().root, t2v);
+        g.model = "wan_tiny_ti2v".into();
+        assert_eq!(
+            choose(&g, &candidates).unwrap().traits,
+            PackageTraits::WAN22
+        );
+        g.model = "nope".into();
+        let err = choose(&g, &candidates).unwrap_err().to_string();
+        assert!(err.contains("wan_tiny_t2v, wan_tiny_ti2v"), "{err}");
+        g.model = String::new();
+        g.engine = Engine::WanImageToVideo;
+        let err = choose(&g, &candidates[..1]).unwrap_err().to_string();
+        assert!(err.contains("no installed model package"), "{err}");
+    }
+}

@@ -1,0 +1,405 @@
+//! [`ShotGenerator`]: generates shots of a project with a Wan model, one at a time, keeping
+//! the loaded model between shots, reporting every step, and storing each result in the
+//! project's [`ResultCache`] under its key. It never writes project.json: the caller records
+//! the returned key in the shot (`Shot::result`) and saves, so a failed or cancelled run
+//! leaves the project and the previous result as they were.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use image::RgbImage;
+use models::device::{BackendKind, EngineDevice, Precision};
+use models::pipeline::{
+    GenerateRequest, LoadOptions, PipelineError, PreviewFrames, StepControl, StepPreview, WanModels,
+};
+use models::taehv::{TaehvConfig, TaehvDecoder};
+
+use super::cache::ResultCache;
+use super::error::GenerateError;
+use super::guide::conditioning;
+use super::key::{package_fingerprint, result_key, KeyInputs, SourceKey};
+use super::package::{choose, ChosenPackage};
+use super::plan::{ShotPlan, GENERATED_FPS};
+use crate::model_store::{PackageKind, PackageStatus, Role, WanVersion};
+use crate::picture::load_picture;
+use crate::project::{store, Engine, Project, ShotSource};
+
+/// Where the engine runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GenerateOptions {
+    pub backend: BackendKind,
+    pub precision: Precision,
+    /// Run the umT5 text encoder on the CPU (f32) instead of `backend`: for GPUs that cannot
+    /// hold it beside the transformer (see `crate::model_store::plan`).
+    pub text_encoder_on_cpu: bool,
+}
+
+impl Default for GenerateOptions {
+    fn default() -> Self {
+        Self {
+            backend: BackendKind::Wgpu,
+            precision: Precision::Auto,
+            text_encoder_on_cpu: false,
+        }
+    }
+}
+
+/// One denoising step of one shot, as it happens.
+#[derive(Debug, Clone)]
+pub struct StepUpdate {
+    /// The shot's index in the storyboard.
+    pub shot: usize,
+    /// Steps done, 1..=steps.
+    pub step: usize,
+    pub steps: usize,
+    /// The model's current guess: one small picture per latent frame, or every video frame
+    /// at full size when a TAEHV preview decoder fits the package
+    /// ([`ShotGenerator::set_preview_decoders`]).
+    pub preview: PreviewFrames,
+}
+
+/// A shot's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeneratedShot {
+    /// The cache key: record it as the shot's `result`.
+    pub key: String,
+    /// Whether it was already in the cache (nothing was generated).
+    pub cached: bool,
+    pub width: u32,
+    pub height: u32,
+    pub frames: u32,
+}
+
+/// Everything decided about a shot before the model runs.
+#[derive(Debug, Clone)]
+pub struct PreparedShot {
+    pub package: ChosenPackage,
+    pub plan: ShotPlan,
+    pub key: String,
+}
+
+struct Loaded {
+    root: PathBuf,
+    models: WanModels,
+}
+
+/// Generates shots on one device, keeping the last model package loaded.
+pub struct ShotGenerator {
+    device: EngineDevice,
+    /// The CPU, when the text encoder runs there and the main device is a GPU.
+    text_device: Option<EngineDevice>,
+    loaded: Option<Loaded>,
+    fingerprints: HashMap<PathBuf, String>,
+    /// TAEHV files the step previews may be decoded with.
+    preview_decoders: Vec<(TaehvConfig, PathBuf)>,
+}
+
+/// The ready TAEHV preview decoders among the model store's `statuses`
+/// (`model_store::list`), each with the config of the Wan version the store identified it as
+/// (by its tensors, so a renamed file still counts).
+fn preview_decoders(statuses: &[PackageStatus]) -> Vec<(TaehvConfig, PathBuf)> {
+    statuses
+        .iter()
+        .filter(|p| p.ready)
+        .filter_map(|p| match p.kind {
+            PackageKind::Component(Role::PreviewDecoder(version)) => {
+                let config = match version {
+                    WanVersion::Wan21 => TaehvConfig::taew2_1(),
+                    WanVersion::Wan22 => TaehvConfig::taew2_2(),
+                };
+                let path = p.files.first()?.path.as_ref()?;
+                Some((config, PathBuf::from(path)))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The first of `files` that decodes `models`' latents, loaded on their device. A file that
+/// fails to load is passed over: previews fall back to the latent projection rather than
+/// failing a shot (the store has already checked the file; this is for a file changed since).
+fn preview_decoder_for(
+    models: &WanModels,
+    files: &[(TaehvConfig, PathBuf)],
+) -> Option<TaehvDecoder> {
+    files
+        .iter()
+        .filter(|(config, _)| config.latent_channels == models.latent_channels())
+        .find_map(|(config, path)| TaehvDecoder::load(path, config, models.device()).ok())
+}
+
+impl ShotGenerator {
+    /// Opens the device (once per process and backend).
+    pub fn new(options: GenerateOptions) -> Result<Self, GenerateError> {
+        let device = EngineDevice::open(options.backend, options.precision)
+            .map_err(|e| GenerateError::Device(e.to_string()))?;
+        let text_device = if options.text_encoder_on_cpu && options.backend != BackendKind::Flex {
+            Some(
+                EngineDevice::open(BackendKind::Flex, Precision::F32)
+                    .map_err(|e| GenerateError::Device(e.to_string()))?,
+            )
+        } else {
+            None
+        };
+        Ok(Self {
+            device,
+            text_device,
+            loaded: None,
+            fingerprints: HashMap::new(),
+            preview_decoders: Vec::new(),
+        })
+    }
+
+    /// Decodes the step previews with a ready TAEHV file among the model store's `statuses`
+    /// (`model_store::list`: taew2_1 / taew2_2) when one fits the package's latents: full-size
+    /// video frames instead of one small picture per latent frame. Applies to the loaded
+    /// package at once and to later ones; statuses without one go back to the projection.
+    pub fn set_preview_decoders(&mut self, statuses: &[PackageStatus]) {
+        self.preview_decoders = preview_decoders(statuses);
+        if let Some(loaded) = self.loaded.as_mut() {
+            let decoder = preview_decoder_for(&loaded.models, &self.preview_decoders);
+            // Chosen by latent channels, so it fits; a refusal would keep the projection.
+            let _ = loaded.models.set_preview_decoder(decoder);
+        }
+    }
+
+    /// The device and precision, as people read them (and as the cache key records them).
+    pub fn device_label(&self) -> String {
+        match &self.text_device {
+            Some(text) => format!("{}, text encoder on {text}", self.device),
+            None => self.device.to_string(),
+        }
+    }
+
+    /// Plans shot `index` of `project` (in `dir`) on one of the installed `packages` and
+    /// computes its key, without running the model.
+    pub fn prepare(
+        &mut self,
+        dir: &Path,
+        project: &Project,
+        index: usize,
+        packages: &[PathBuf],
+    ) -> Result<(PreparedShot, Option<RgbImage>), GenerateError> {
+        let shot = project.shots.get(index).ok_or(GenerateError::NoSuchShot {
+            shot: index + 1,
+            count: project.shots.len(),
+        })?;
+        let generation = shot.generation();
+        let named = || (index + 1, shot.name.clone());
+        if generation.engine == Engine::Warp {
+            let (shot, name) = named();
+            return Err(GenerateError::WarpEngine { shot, name });
+        }
+        let package = choose(&generation, packages)?;
+        let cache = ResultCache::new(dir);
+        let (picture, source) = match shot.source {
+            ShotSource::Image => match &shot.image {
+                Some(asset) => {
+                    let picture = load_picture(&store::asset_path(dir, asset)?)?;
+                    (Some(picture), SourceKey::Asset(asset.as_str()))
+                }
+                None if generation.engine == Engine::WanImageToVideo => {
+                    let (shot, name) = named();
+                    return Err(GenerateError::NoPicture { shot, name });
+                }
+                None => (None, SourceKey::None),
+            },
+            ShotSource::PreviousShot => {
+                let previous = index
+                    .checked_sub(1)
+                    .and_then(|i| project.shots[i].result.as_deref());
+                let clip = match previous {
+                    Some(key) => cache.load(key)?,
+                    None => None,
+                };
+                match (previous, clip.and_then(|c| c.frames.last().cloned())) {
+                    (Some(key), Some(last)) => (Some(last), SourceKey::Previous(key)),
+                    _ => {
+                        let (shot, name) = named();
+                        return Err(GenerateError::PreviousNotGenerated { shot, name });
+                    }
+                }
+            }
+        };
+        let plan = ShotPlan::new(
+            shot,
+            package.traits,
+            picture.as_ref().map(|p| p.dimensions()),
+        );
+        let fingerprint = match self.fingerprints.get(&package.root) {
+            Some(f) => f.clone(),
+            None => {
+                let f = package_fingerprint(&package.root).map_err(|e| GenerateError::Cache {
+                    path: package.root.clone(),
+                    message: format!("the package cannot be read: {e}"),
+                })?;
+                self.fingerprints.insert(package.root.clone(), f.clone());
+                f
+            }
+        };
+        let key = result_key(&KeyInputs {
+            engine: generation.engine,
+            package: &fingerprint,
+            device: &self.device_label(),
+            plan: &plan,
+            source,
+            motion: &shot.motion,
+        });
+        Ok((PreparedShot { package, plan, key }, picture))
+    }
+
+    /// Generates shot `index` (or finds it in the cache), calling `on_step` after every
+    /// denoising step; `on_step` returning false, or `cancel` becoming true, stops the run
+    /// with [`GenerateError::Cancelled`] and nothing written.
+    pub fn generate(
+        &mut self,
+        dir: &Path,
+        project: &Project,
+        index: usize,
+        packages: &[PathBuf],
+        on_step: &mut dyn FnMut(StepUpdate) -> bool,
+        cancel: &AtomicBool,
+    ) -> Result<GeneratedShot, GenerateError> {
+        let (prepared, picture) = self.prepare(dir, project, index, packages)?;
+        let PreparedShot { package, plan, key } = prepared;
+        let cache = ResultCache::new(dir);
+        let done = |cached| GeneratedShot {
+            key: key.clone(),
+            cached,
+            width: plan.width,
+            height: plan.height,
+            frames: plan.frames,
+        };
+        if cache.contains(&key) {
+            return Ok(done(true));
+        }
+        let shot = &project.shots[index];
+        let engine = shot.generation().engine;
+        let mut request = GenerateRequest::new(plan.prompt.clone());
+        request.negative_prompt = plan.negative_prompt.clone();
+        request.frames = plan.frames as usize;
+        request.width = plan.width as usize;
+        request.height = plan.height as usize;
+        request.steps = plan.steps as usize;
+        request.guidance = plan.guidance;
+        request.shift = plan.shift;
+        request.seed = plan.seed as u64;
+        if let Some(picture) = picture {
+            let c = conditioning(picture, &shot.motion, &plan)?;
+            if engine == Engine::WanImageToVideo {
+                request.image = Some(c.first_frame);
+            }
+            request.motion = c.guide;
+        }
+        if cancel.load(Ordering::Relaxed) {
+            return Err(GenerateError::Cancelled);
+        }
+        let models = self.models_for(&package.root)?;
+        let result = models.generate(&request, |p: StepPreview| {
+            let go = !cancel.load(Ordering::Relaxed)
+                && on_step(StepUpdate {
+                    shot: index,
+                    step: p.step,
+                    steps: p.steps,
+                    preview: p.preview,
+                })
+                && !cancel.load(Ordering::Relaxed);
+            if go {
+                StepControl::Continue
+            } else {
+                StepControl::Cancel
+            }
+        });
+        let video = match result {
+            Ok(video) => video,
+            Err(PipelineError::Cancelled) => return Err(GenerateError::Cancelled),
+            Err(source) => {
+                return Err(GenerateError::Pipeline {
+                    shot: index + 1,
+                    source,
+                })
+            }
+        };
+        let frames: Vec<RgbImage> = (0..video.frames)
+            .filter_map(|i| {
+                RgbImage::from_raw(video.width as u32, video.height as u32, video.frame_rgb8(i))
+            })
+            .collect();
+        cache.store(&key, GENERATED_FPS, &frames)?;
+        Ok(done(false))
+    }
+
+    /// The loaded models of the package at `root`, loading them (and dropping any other
+    /// package's) when needed.
+    fn models_for(&mut self, root: &Path) -> Result<&mut WanModels, GenerateError> {
+        let loaded = match self.loaded.take() {
+            Some(loaded) if loaded.root == root => loaded,
+            // Drop the other package before loading this one: both may not fit.
+            _ => {
+                let mut models = WanModels::load_with(
+                    root,
+                    &self.device.device,
+                    &LoadOptions {
+                        text_encoder_device: self.text_device.as_ref().map(|d| d.device.clone()),
+                    },
+                )?;
+                let decoder = preview_decoder_for(&models, &self.preview_decoders);
+                // Chosen by latent channels, so it fits; a refusal would keep the projection.
+                let _ = models.set_preview_decoder(decoder);
+                Loaded {
+                    root: root.to_owned(),
+                    models,
+                }
+            }
+        };
+        Ok(&mut self.loaded.insert(loaded).models)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model_store::{FileStatus, Soundness};
+
+    fn status(kind: PackageKind, ready: bool, path: &str) -> PackageStatus {
+        PackageStatus {
+            id: path.into(),
+            name: path.into(),
+            kind,
+            downloadable: true,
+            root: None,
+            files: vec![FileStatus {
+                component: "TAEHV".into(),
+                file: path.into(),
+                path: Some(path.into()),
+                place: None,
+                bytes: 1,
+                soundness: if ready {
+                    Soundness::Sound
+                } else {
+                    Soundness::Missing
+                },
+            }],
+            ready,
+        }
+    }
+
+    #[test]
+    fn only_ready_taehv_files_are_preview_decoders_with_their_version_config() {
+        let taehv = |v| PackageKind::Component(Role::PreviewDecoder(v));
+        let statuses = [
+            status(PackageKind::Pipeline(WanVersion::Wan21), true, "/m/wan"),
+            status(taehv(WanVersion::Wan21), false, "/m/taew2_1.safetensors"),
+            status(taehv(WanVersion::Wan22), true, "/m/renamed.safetensors"),
+        ];
+        let found = preview_decoders(&statuses);
+        assert_eq!(
+            found,
+            [(
+                TaehvConfig::taew2_2(),
+                PathBuf::from("/m/renamed.safetensors")
+            )]
+        );
+    }
+}
