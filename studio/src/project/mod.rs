@@ -5,7 +5,8 @@ pub mod store;
 pub mod upgrade;
 
 pub use schema::{
-    AudioClip, Engine, ExportSettings, Generation, Project, Shot, ShotSize, ShotSource, Subject, Transition,
-    TransitionKind, MAX_SHOT_SECONDS, MAX_TRANSITION_SECONDS, MIN_SHOT_SECONDS, SCHEMA_VERSION,
+    AudioClip, Engine, ExportSettings, Generation, Project, Shot, ShotSize, ShotSource, Subject,
+    Transition, TransitionKind, MAX_SHOT_SECONDS, MAX_TRANSITION_SECONDS, MIN_SHOT_SECONDS,
+    SCHEMA_VERSION,
 };
 pub use store::{ImportedAudio, ImportedImage, OpenedProject, ProjectError};
