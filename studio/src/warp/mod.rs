@@ -35,9 +35,9 @@ pub mod curve;
 pub mod field;
 pub mod mask;
 pub mod plate;
-mod steer;
 mod rows;
 mod sample;
+mod steer;
 
 #[cfg(test)]
 mod tests;
