@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
 
 use models::device::{BackendKind, Precision};
+use models::pipeline::PreviewFrames;
 use serde::Serialize;
 use studio::generate::{
     GenerateError, GenerateOptions, GeneratedClip, ResultCache, ShotGenerator, StepUpdate,
@@ -381,10 +382,53 @@ impl GenerateQueue {
     }
 }
 
+/// The most pictures, and the widest, a step preview sends: a TAEHV preview is the whole
+/// clip at full size (81 frames of 832x480 is 97 MB), far more than the stage shows.
+const PREVIEW_MAX_FRAMES: usize = 21;
+const PREVIEW_MAX_WIDTH: usize = 320;
+
+/// `p` with at most [`PREVIEW_MAX_FRAMES`] evenly spaced pictures, each at most
+/// [`PREVIEW_MAX_WIDTH`] wide (nearest pixel: a preview, redrawn every step).
+fn shrink_preview(p: &PreviewFrames) -> PreviewFrames {
+    let frames = p.frames.clamp(1, PREVIEW_MAX_FRAMES);
+    let scale = (p.width as f64 / PREVIEW_MAX_WIDTH as f64).max(1.0);
+    let (width, height) = (
+        ((p.width as f64 / scale).round() as usize).max(1),
+        ((p.height as f64 / scale).round() as usize).max(1),
+    );
+    if (frames, width, height) == (p.frames, p.width, p.height) {
+        return p.clone();
+    }
+    let mut rgb = Vec::with_capacity(frames * width * height * 3);
+    for f in 0..frames {
+        let src_f = if frames > 1 {
+            f * (p.frames - 1) / (frames - 1)
+        } else {
+            0
+        };
+        for y in 0..height {
+            let sy = ((y as f64 + 0.5) * scale) as usize;
+            for x in 0..width {
+                let sx = ((x as f64 + 0.5) * scale) as usize;
+                let i =
+                    ((src_f * p.height + sy.min(p.height - 1)) * p.width + sx.min(p.width - 1)) * 3;
+                rgb.extend_from_slice(p.rgb.get(i..i + 3).unwrap_or(&[0, 0, 0]));
+            }
+        }
+    }
+    PreviewFrames {
+        frames,
+        height,
+        width,
+        rgb,
+    }
+}
+
 /// A step preview as bytes: six little-endian u32 (job, step, steps, frames, height, width),
-/// then `frames x height x width x 3` RGB bytes, one small picture per latent frame.
+/// then `frames x height x width x 3` RGB bytes: one small picture per latent frame, or up to
+/// [`PREVIEW_MAX_FRAMES`] pictures of a TAEHV preview, shrunk.
 pub fn preview_bytes(job: u32, update: &StepUpdate) -> Vec<u8> {
-    let p = &update.preview;
+    let p = &shrink_preview(&update.preview);
     let mut bytes = Vec::with_capacity(24 + p.rgb.len());
     for v in [
         job,
@@ -446,6 +490,10 @@ fn run(job: &Job, engine: &EngineSlot, sources: &Sources) -> GenerateEvent {
         Ok(g) => g,
         Err(message) => return failed(message),
     };
+    // Sharper step previews when a TAEHV decoder for the package's latents is installed.
+    if let Ok(locations) = Locations::for_user(None) {
+        generator.set_preview_decoders(&list(&locations));
+    }
     job.send(&GenerateEvent::Started {
         job: job.id,
         device: generator.device_label(),
@@ -489,8 +537,38 @@ fn run(job: &Job, engine: &EngineSlot, sources: &Sources) -> GenerateEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use models::pipeline::PreviewFrames;
     use studio::project::{store, Generation, Shot};
+
+    #[test]
+    fn a_full_size_preview_is_shrunk_to_what_the_stage_shows() {
+        let (frames, height, width) = (81, 48, 640);
+        let rgb = (0..frames * height * width)
+            .flat_map(|i| {
+                let f = (i / (height * width)) as u8;
+                [f, 0, 0]
+            })
+            .collect();
+        let big = PreviewFrames {
+            frames,
+            height,
+            width,
+            rgb,
+        };
+        let small = shrink_preview(&big);
+        assert_eq!((small.frames, small.width, small.height), (21, 320, 24));
+        assert_eq!(small.rgb.len(), 21 * 320 * 24 * 3);
+        // First and last frames kept, evenly spaced between.
+        assert_eq!(small.rgb[0], 0);
+        assert_eq!(small.rgb[20 * 320 * 24 * 3], 80);
+        assert_eq!(small.rgb[10 * 320 * 24 * 3], 40);
+        let tiny = PreviewFrames {
+            frames: 2,
+            height: 2,
+            width: 3,
+            rgb: vec![9; 36],
+        };
+        assert_eq!(shrink_preview(&tiny), tiny);
+    }
 
     #[test]
     fn a_preview_is_a_header_and_its_pixels() {
@@ -721,6 +799,27 @@ mod tests {
             queue.status(&dir, &project, 0),
             GenerationStatus::NeedsGenerating { cached: false, .. }
         ));
+    }
+
+    #[test]
+    fn a_device_that_cannot_open_is_a_message_not_a_crash() {
+        let (_tmp, dir, project) = tiny_project();
+        let queue = GenerateQueue::with_sources(
+            || Err("MOTIONBOARD_ENGINE_DEVICE=cuda is not a device".into()),
+            || Ok(Vec::new()),
+        );
+        let status = queue.status(&dir, &project, 0);
+        assert!(
+            matches!(&status, GenerationStatus::Blocked { message } if message.contains("cuda")),
+            "{status:?}"
+        );
+        let (channel, received) = recording(|| {});
+        queue.enqueue(&dir, project, &[0], channel).unwrap();
+        wait_for_ends(&received, 1);
+        let r = received.lock().unwrap();
+        let last = r.events.last().unwrap();
+        assert_eq!(last["kind"], "failed");
+        assert!(last["message"].as_str().unwrap().contains("cuda"), "{last}");
     }
 
     #[test]

@@ -17,12 +17,8 @@ struct Session {
 /// The platform data folder (e.g. ~/.local/share/motionboard); `MOTIONBOARD_DATA_DIR`
 /// overrides it so tests never touch a real profile.
 pub fn data_dir() -> Result<PathBuf, String> {
-    if let Some(dir) = std::env::var_os("MOTIONBOARD_DATA_DIR") {
-        return Ok(PathBuf::from(dir));
-    }
-    directories::ProjectDirs::from("app", "Motionboard", "Motionboard")
-        .map(|d| d.data_dir().to_owned())
-        .ok_or_else(|| "cannot find a home folder to keep projects in".to_string())
+    // One definition for the app, the CLI and the model store.
+    studio::model_store::data_dir().map_err(|e| e.to_string())
 }
 
 /// A fresh, unused folder for an untitled project.

@@ -601,6 +601,7 @@ await withApp("en-US", async () => {
   step(`PSNR against the picture: first frame ${first} dB, last frame ${last} dB`);
   assert.ok(first > 28, `the first key is the whole picture (PSNR ${first} dB)`);
   assert.ok(last < 20, `the last key is a close-up, not the picture (PSNR ${last} dB)`);
-}, { MOTIONBOARD_TEST_PICK_EXPORT: keysMp4 });
+  // Its own data folder: the default one would reopen the earlier scenarios' story.
+}, { MOTIONBOARD_TEST_PICK_EXPORT: keysMp4, MOTIONBOARD_DATA_DIR: join(work, "data-keys") });
 if (process.exitCode) process.exit(process.exitCode);
 console.log("e2e: passed");
