@@ -345,6 +345,9 @@ await withApp("en-US", async () => {
   await session.waitFor("shot 4's chip says Mia", async () => (await chip()) === "Mia");
   await session.click("shot-card-1");
   await session.waitFor("shot 2's chip says Mia", async () => (await chip()) === "Mia");
+  const cards = () =>
+    session.exec(`return [...document.querySelectorAll('[data-testid="card-subject"]')].map((c) => c.innerText.trim()).join(",");`);
+  await session.waitFor("the cards of shots 2 and 4 say Mia", async () => (await cards()) === "Mia,Mia");
   await session.exec(`document.querySelector('[data-testid="shot-settings"]').scrollIntoView();`);
   await sleep(500); // let the subject's thumbnail arrive for the screenshot
   writeFileSync(join(outDir, "app-script.png"), await session.screenshot());
