@@ -20,6 +20,7 @@ use serde::Serialize;
 use studio::generate::{
     GenerateError, GenerateOptions, GeneratedClip, ResultCache, ShotGenerator, StepUpdate,
 };
+use studio::model_store::discover::ready_packages;
 use studio::model_store::{list, Locations};
 use studio::project::{Engine, Project};
 use tauri::ipc::{Channel, InvokeResponseBody};
@@ -165,10 +166,9 @@ pub fn engine_options() -> Result<GenerateOptions, String> {
 /// The installed packages generation may use (every component sound).
 pub fn ready_package_roots() -> Result<Vec<PathBuf>, String> {
     let locations = Locations::for_user(None).map_err(|e| e.to_string())?;
-    Ok(list(&locations)
+    Ok(ready_packages(&locations, None)
         .into_iter()
-        .filter(|p| p.ready)
-        .filter_map(|p| p.root.map(PathBuf::from))
+        .map(|(_, root)| root)
         .collect())
 }
 
@@ -331,7 +331,7 @@ impl GenerateQueue {
             engine.prepare(dir, project, index, &packages)
         }));
         match prepared {
-            Ok(Ok((prepared, _))) => {
+            Ok(Ok(prepared)) => {
                 let key = prepared.key;
                 let cached = ResultCache::new(dir).contains(&key);
                 if cached && shot.result.as_deref() == Some(key.as_str()) {

@@ -67,6 +67,33 @@ pub fn load_picture(path: &Path) -> Result<RgbImage, PictureError> {
     Ok(decode_picture(path, &bytes)?.1)
 }
 
+/// A picture file's size (width, height) from its header, without decoding the pixels: for
+/// planning work on a picture cheaply. The same errors as [`load_picture`] for a missing,
+/// foreign or damaged header.
+pub fn picture_size(path: &Path) -> Result<(u32, u32), PictureError> {
+    let io = |source| PictureError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    // Judged by the content, as `decode_picture` does, never by the name.
+    let file = std::fs::File::open(path).map_err(io)?;
+    let reader = image::ImageReader::new(std::io::BufReader::new(file))
+        .with_guessed_format()
+        .map_err(io)?;
+    match reader.format() {
+        Some(ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP) => {}
+        _ => {
+            return Err(PictureError::UnsupportedFormat {
+                path: path.to_owned(),
+            })
+        }
+    }
+    reader.into_dimensions().map_err(|e| PictureError::Corrupt {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
 /// The file extension Motionboard stores a picture of this format under.
 pub fn extension_of(format: ImageFormat) -> &'static str {
     match format {
@@ -79,6 +106,26 @@ pub fn extension_of(format: ImageFormat) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_size_comes_from_the_header_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let png = dir.path().join("a.png");
+        RgbImage::from_pixel(40, 24, image::Rgb([1, 2, 3]))
+            .save(&png)
+            .unwrap();
+        assert_eq!(picture_size(&png).unwrap(), (40, 24));
+        let text = dir.path().join("notes.png");
+        std::fs::write(&text, "not a picture").unwrap();
+        assert!(matches!(
+            picture_size(&text),
+            Err(PictureError::UnsupportedFormat { .. })
+        ));
+        assert!(matches!(
+            picture_size(&dir.path().join("gone.png")),
+            Err(PictureError::Io { .. })
+        ));
+    }
 
     #[test]
     fn decodes_png_and_rejects_text_and_truncated_files() {

@@ -6,7 +6,7 @@
 use burn::prelude::*;
 use burn::tensor::TensorData;
 
-use super::request::RgbImage;
+use super::request::{video_tensor, RgbImage};
 use crate::wan::vae::WanVae;
 
 /// The first frame's clean latent, and where its tokens are.
@@ -30,17 +30,7 @@ impl FirstFrame {
         patch: [usize; 3],
         device: &Device,
     ) -> Self {
-        let (w, h) = (image.width(), image.height());
-        // [H, W, 3] bytes -> [1, 3, 1, H, W] in [-1, 1], as diffusers' image processor
-        // (x / 255, then 2x - 1).
-        let values: Vec<f32> = image
-            .pixels()
-            .iter()
-            .map(|&v| (v as f32 / 255.0) * 2.0 - 1.0)
-            .collect();
-        let video = Tensor::<4>::from_data(TensorData::new(values, [1, h, w, 3]), device)
-            .permute([0, 3, 1, 2])
-            .reshape([1, 3, 1, h, w]);
+        let video = video_tensor(std::slice::from_ref(image), device);
         let latent = vae.normalize(vae.encode(video));
         let [_, _, _, lh, lw] = latent.dims();
         let tokens_per_frame = (lh / patch[1]) * (lw / patch[2]);

@@ -19,7 +19,7 @@ use burn::prelude::*;
 use burn::tensor::TensorData;
 
 use super::error::PipelineError;
-use super::request::RgbImage;
+use super::request::{video_tensor, RgbImage};
 use crate::scheduler::add_noise;
 use crate::wan::vae::WanVae;
 
@@ -166,14 +166,7 @@ impl GuideLatents {
                 ))
             }
         };
-        let frames = guide.frames.len();
-        // [F, H, W, 3] bytes -> [1, 3, F, H, W] in [-1, 1], as the first frame is encoded.
-        let mut values = Vec::with_capacity(frames * h * w * 3);
-        for f in &guide.frames {
-            values.extend(f.pixels().iter().map(|&v| (v as f32 / 255.0) * 2.0 - 1.0));
-        }
-        let video = Tensor::<5>::from_data(TensorData::new(values, [1, frames, h, w, 3]), device)
-            .permute([0, 4, 1, 2, 3]);
+        let video = video_tensor(&guide.frames, device);
         let reference = vae.normalize(vae.encode(video));
         let [_, _, lf, lh, lw] = latent;
         if reference.dims() != latent {

@@ -1,6 +1,9 @@
 //! What a caller asks for: prompt, size, length, steps, guidance, seed, and optionally the
 //! first frame; and the checks that turn a bad request into a message a person can act on.
 
+use burn::prelude::*;
+use burn::tensor::TensorData;
+
 use super::error::PipelineError;
 use super::motion_guide::MotionGuide;
 
@@ -43,6 +46,18 @@ impl RgbImage {
     pub fn pixels(&self) -> &[u8] {
         &self.pixels
     }
+}
+
+/// Pictures of one size as the VAE's input video [1, 3, F, H, W] in [-1, 1], as diffusers'
+/// video processor scales them (x / 255, then 2x - 1).
+pub(crate) fn video_tensor(frames: &[RgbImage], device: &Device) -> Tensor<5> {
+    let (w, h) = frames.first().map_or((0, 0), |f| (f.width, f.height));
+    let values: Vec<f32> = frames
+        .iter()
+        .flat_map(|f| f.pixels.iter().map(|&v| (v as f32 / 255.0) * 2.0 - 1.0))
+        .collect();
+    Tensor::<5>::from_data(TensorData::new(values, [1, frames.len(), h, w, 3]), device)
+        .permute([0, 4, 1, 2, 3])
 }
 
 /// One generation. The defaults ([`GenerateRequest::new`]) are diffusers' `WanPipeline`'s:

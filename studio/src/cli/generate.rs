@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use models::device::{BackendKind, Precision};
 use studio::generate::{GenerateError, GenerateOptions, ShotGenerator, StepUpdate};
-use studio::model_store::{list, Locations};
+use studio::model_store::discover::ready_packages;
+use studio::model_store::Locations;
 use studio::project::{store, Engine};
 
 use crate::cancel_on_ctrl_c;
@@ -75,10 +76,9 @@ pub fn generate(args: GenerateArgs) -> Result<()> {
         return Ok(());
     }
     let locations = Locations::for_user(args.comfyui.clone())?;
-    let packages: Vec<PathBuf> = list(&locations)
+    let packages: Vec<PathBuf> = ready_packages(&locations, None)
         .into_iter()
-        .filter(|p| p.ready)
-        .filter_map(|p| p.root.map(PathBuf::from))
+        .map(|(_, root)| root)
         .collect();
     let mut generator = ShotGenerator::new(GenerateOptions {
         backend: args.device,

@@ -22,7 +22,7 @@ use super::key::{package_fingerprint, result_key, KeyInputs, SourceKey};
 use super::package::{choose, ChosenPackage};
 use super::plan::{ShotPlan, GENERATED_FPS};
 use crate::model_store::{PackageKind, PackageStatus, Role, WanVersion};
-use crate::picture::load_picture;
+use crate::picture::{load_picture, picture_size};
 use crate::project::{store, Engine, Project, ShotSource};
 
 /// Where the engine runs.
@@ -77,6 +77,20 @@ pub struct PreparedShot {
     pub package: ChosenPackage,
     pub plan: ShotPlan,
     pub key: String,
+    /// Where the first frame comes from (read only when the model runs).
+    pub first_frame: FirstFrameSource,
+}
+
+/// Where a shot's first frame comes from: found by [`ShotGenerator::prepare`] without
+/// decoding anything, so a status check stays cheap.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FirstFrameSource {
+    /// The shot's picture file.
+    Picture(PathBuf),
+    /// The last frame of the previous shot's generated clip (its cache key).
+    PreviousClip(String),
+    /// Text only.
+    None,
 }
 
 struct Loaded {
@@ -173,14 +187,15 @@ impl ShotGenerator {
     }
 
     /// Plans shot `index` of `project` (in `dir`) on one of the installed `packages` and
-    /// computes its key, without running the model.
+    /// computes its key, without running the model or decoding any picture (only the
+    /// picture's header is read, for its aspect).
     pub fn prepare(
         &mut self,
         dir: &Path,
         project: &Project,
         index: usize,
         packages: &[PathBuf],
-    ) -> Result<(PreparedShot, Option<RgbImage>), GenerateError> {
+    ) -> Result<PreparedShot, GenerateError> {
         let shot = project.shots.get(index).ok_or(GenerateError::NoSuchShot {
             shot: index + 1,
             count: project.shots.len(),
@@ -193,40 +208,41 @@ impl ShotGenerator {
         }
         let package = choose(&generation, packages)?;
         let cache = ResultCache::new(dir);
-        let (picture, source) = match shot.source {
+        let (first_frame, size, source) = match shot.source {
             ShotSource::Image => match &shot.image {
                 Some(asset) => {
-                    let picture = load_picture(&store::asset_path(dir, asset)?)?;
-                    (Some(picture), SourceKey::Asset(asset.as_str()))
+                    let path = store::asset_path(dir, asset)?;
+                    let size = picture_size(&path)?;
+                    (
+                        FirstFrameSource::Picture(path),
+                        Some(size),
+                        SourceKey::Asset(asset.as_str()),
+                    )
                 }
                 None if generation.engine == Engine::WanImageToVideo => {
                     let (shot, name) = named();
                     return Err(GenerateError::NoPicture { shot, name });
                 }
-                None => (None, SourceKey::None),
+                None => (FirstFrameSource::None, None, SourceKey::None),
             },
             ShotSource::PreviousShot => {
                 let previous = index
                     .checked_sub(1)
                     .and_then(|i| project.shots[i].result.as_deref());
-                let clip = match previous {
-                    Some(key) => cache.load(key)?,
-                    None => None,
-                };
-                match (previous, clip.and_then(|c| c.frames.last().cloned())) {
-                    (Some(key), Some(last)) => (Some(last), SourceKey::Previous(key)),
-                    _ => {
+                match previous.and_then(|key| Some((key, cache.frame_size(key)?))) {
+                    Some((key, size)) => (
+                        FirstFrameSource::PreviousClip(key.to_owned()),
+                        Some(size),
+                        SourceKey::Previous(key),
+                    ),
+                    None => {
                         let (shot, name) = named();
                         return Err(GenerateError::PreviousNotGenerated { shot, name });
                     }
                 }
             }
         };
-        let plan = ShotPlan::new(
-            shot,
-            package.traits,
-            picture.as_ref().map(|p| p.dimensions()),
-        );
+        let plan = ShotPlan::new(shot, package.traits, size);
         let fingerprint = match self.fingerprints.get(&package.root) {
             Some(f) => f.clone(),
             None => {
@@ -246,7 +262,12 @@ impl ShotGenerator {
             source,
             motion: &shot.motion,
         });
-        Ok((PreparedShot { package, plan, key }, picture))
+        Ok(PreparedShot {
+            package,
+            plan,
+            key,
+            first_frame,
+        })
     }
 
     /// Generates shot `index` (or finds it in the cache), calling `on_step` after every
@@ -261,8 +282,12 @@ impl ShotGenerator {
         on_step: &mut dyn FnMut(StepUpdate) -> bool,
         cancel: &AtomicBool,
     ) -> Result<GeneratedShot, GenerateError> {
-        let (prepared, picture) = self.prepare(dir, project, index, packages)?;
-        let PreparedShot { package, plan, key } = prepared;
+        let PreparedShot {
+            package,
+            plan,
+            key,
+            first_frame,
+        } = self.prepare(dir, project, index, packages)?;
         let cache = ResultCache::new(dir);
         let done = |cached| GeneratedShot {
             key: key.clone(),
@@ -285,6 +310,22 @@ impl ShotGenerator {
         request.guidance = plan.guidance;
         request.shift = plan.shift;
         request.seed = plan.seed as u64;
+        let picture = match first_frame {
+            FirstFrameSource::Picture(path) => Some(load_picture(&path)?),
+            FirstFrameSource::PreviousClip(previous) => {
+                let clip = cache.load(&previous)?;
+                match clip.and_then(|c| c.frames.last().cloned()) {
+                    Some(last) => Some(last),
+                    None => {
+                        return Err(GenerateError::PreviousNotGenerated {
+                            shot: index + 1,
+                            name: shot.name.clone(),
+                        })
+                    }
+                }
+            }
+            FirstFrameSource::None => None,
+        };
         if let Some(picture) = picture {
             let c = conditioning(picture, &shot.motion, &plan)?;
             if engine == Engine::WanImageToVideo {
