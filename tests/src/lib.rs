@@ -2,6 +2,7 @@
 //! files back with ffprobe and ffmpeg (Debian's `ffmpeg` package), the way a platform would.
 
 pub mod audio;
+pub mod flow;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -9,8 +10,12 @@ use std::process::{Command, Output};
 use image::{Rgb, RgbImage};
 
 /// The `motionboard` CLI built beside this test binary (`cargo build --workspace --bins`,
-/// which the README's test command runs first).
+/// which the README's test command runs first), or the one `MOTIONBOARD_BIN` names (to
+/// measure another build, e.g. an older engine, with the same tests).
 pub fn motionboard_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("MOTIONBOARD_BIN") {
+        return PathBuf::from(bin);
+    }
     let exe = std::env::current_exe().expect("test binary path");
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
     let bin = dir.join(format!("motionboard{}", std::env::consts::EXE_SUFFIX));

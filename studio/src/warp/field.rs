@@ -1,36 +1,67 @@
-//! The object displacement field: how far each scene point's content has travelled.
+//! The object displacement field: how far each scene point's content has travelled, as one
+//! smooth elastic deformation.
 //!
-//! Path `k` carries the content of a disk of radius `R_k` (pixels: `radius * width`) around its
-//! first point. At time `t` that content is centred on `pos_k(t)` (from
-//! [`super::path_position`], in pixels), so its offset is `o_k(t) = pos_k(t) - pos_k(0)`. The
-//! field lives in the OUTPUT (scene) space of the frame and is used for backward warping: the
-//! scene point `q` shows the source at `q - d(q, t)`, where
+//! Path `k` carries a soft mask around its first point: a disk of radius `R_k` (pixels:
+//! `radius * width`) with a feathered edge `F_k = MASK_FEATHER * R_k` wide. At time `t` the
+//! content is centred on `pos_k(t)` (from [`super::path_position`], in pixels), so its offset is
+//! `o_k(t) = pos_k(t) - pos_k(0)`. The field lives in the OUTPUT (scene) space of the frame and
+//! is used for backward warping: the scene point `q` shows the source at `q - d(q, t)`.
 //!
 //! ```text
-//! w_k(q, t) = falloff(|q - pos_k(t)| / R_k)
-//! d(q, t)   = sum_k w_k o_k / max(1, sum_k w_k)          (times 1 - static mask, elsewhere)
-//! falloff(r) = 1                                  for r <= 1
-//!            = 1 - smoothstep((r - 1) / BAND)     for 1 < r < 1 + BAND, BAND = 0.75
-//!            = 0                                  beyond
+//! m_k(q)  = mask_k(|q - pos_k(t)|) * (1 - near_static_k(q))       the moved content, now
+//! d(q, t) = sum_k m_k o_k + (1 - sum_k m_k) e(q)         (sum_k m_k > 1: the m_k normalised)
+//! e(q)    = the rigid moving-least-squares deformation of the controls below
 //! ```
 //!
-//! Backward warping alone would leave the carried content visible at its start as well (a
-//! ghost: two dogs), and the fall-off band, whose `q - d` sweeps across the start, would show
-//! a compressed streak of it. Neither is the field's business: every output pixel outside the
-//! carried disks samples the background plate, where the start areas are filled in from their
-//! surroundings ([`super::plate`]).
+//! - Inside its mask a path's content moves rigidly by `o_k`: no stretch, no swirl.
+//! - Around it the picture bends: `e` is the as-rigid-as-possible deformation (Schaefer et al.,
+//!   "Image deformation using moving least squares", rigid variant, weights `1 / |p - q|^4`)
+//!   that carries handles on the outer edge of every mask by the path's *elastic* move
+//!   `l_k o_k` (less where a static brush or another mask claims them), and holds anchors still: a lattice over the picture (its edges included) away
+//!   from the paths' reach, and the outline of every static brush. So the surroundings stretch
+//!   and compress smoothly between the moved content and whatever holds still.
+//! - A static brush wins: within `R_k` of one, path `k`'s mask gives way to the deformation
+//!   (`near_static_k`), whose anchors on the brush's outline hold it, and the renderer then
+//!   multiplies the displacement by `1 - static_mask` per pixel ([`super::mask`]).
+//! - Moves too large to be plausible as a deformation are cut out instead: the elastic share
+//!   `l_k = 1 - smoothstep((|o_k| / R_k - ELASTIC_FULL) / (ELASTIC_NONE - ELASTIC_FULL))` falls
+//!   from 1 to 0 between `ELASTIC_FULL` and `ELASTIC_NONE` radii of travel, and the background
+//!   plate ([`super::plate`]) fades in by `1 - l_k` outside the carried disk, hiding the content
+//!   where it was.
 //!
-//! The fall-off is continuous (and C1), so the field has no tears at the regions' edges. The
-//! field is smooth, so it is evaluated on a coarse grid of output pixels (every
-//! [`grid_spacing`] pixels) and interpolated bilinearly in between; inside a disk the field is
-//! constant and the interpolation exact.
+//! The anchors' lattice gives way to the paths once per shot: an anchor's weight is
+//! `smoothstep((dist(anchor, path) - R_k - F_k) / (ELASTIC_REACH * e_k))` for each path, where
+//! `dist` is to the whole curve the path's content travels along and `e_k` the largest elastic
+//! move over the shot; so the picture bends over a distance proportional to the move (the
+//! field's slope stays well below one: no fold) and stays put beyond it.
+//!
+//! Everything here is smooth (continuous with continuous slope) in `q` and `t`. The
+//! deformation `e` is smooth and costly, so it is evaluated on a coarse grid
+//! ([`MLS_GRID_FACTOR`] times the field grid) and interpolated bilinearly; the masks are
+//! evaluated on the field grid ([`grid_spacing`]), itself interpolated bilinearly per pixel.
 
 use rayon::prelude::*;
 
 use super::camera::CameraXform;
+use super::mask::StaticShapes;
 
-/// Width of the fall-off band beyond a moving disk, as a fraction of its radius.
-pub const FALLOFF_BAND: f32 = 0.75;
+/// Width of a moving mask's feathered edge, as a fraction of its radius.
+pub const MASK_FEATHER: f32 = 0.5;
+/// Moves up to this many radii are purely elastic.
+pub const ELASTIC_FULL: f32 = 1.5;
+/// Moves of this many radii and more are cut out over the background plate.
+pub const ELASTIC_NONE: f32 = 3.0;
+/// The picture bends over this many times a path's largest elastic move around its mask.
+pub const ELASTIC_REACH: f32 = 3.0;
+/// Handles on the outer edge of each moving mask.
+pub const RING_HANDLES: usize = 24;
+/// Anchors along the longer side of the picture (the lattice is square).
+pub const LATTICE: usize = 14;
+/// Added to squared distances in the deformation's weights (px^2): keeps the field smooth
+/// on the scale of a few pixels around each control.
+const SOFTEN_PX2: f32 = 4.0;
+/// The deformation's grid is this many times coarser than the field's.
+pub const MLS_GRID_FACTOR: usize = 4;
 
 /// `3u^2 - 2u^3` for `u` clamped to 0..1.
 #[inline]
@@ -39,63 +70,239 @@ pub(crate) fn smoothstep(u: f32) -> f32 {
     u * u * (3.0 - 2.0 * u)
 }
 
-/// A path's weight at distance `r` (in radii) from its content's current centre.
+/// A soft mask's weight at distance `r` from its centre: 1 within `radius`, falling smoothly
+/// to 0 over `feather` beyond.
 #[inline]
-pub(crate) fn falloff(r: f32) -> f32 {
-    if r <= 1.0 {
+pub(crate) fn mask_weight(r: f32, radius: f32, feather: f32) -> f32 {
+    if r <= radius {
         1.0
     } else {
-        1.0 - smoothstep((r - 1.0) / FALLOFF_BAND)
+        1.0 - smoothstep((r - radius) / feather)
     }
 }
 
-/// One path's moving disk at a given time, in pixel-index coordinates.
+/// The share of a move of `travelled` px by a mask of `radius` px that deforms the picture
+/// (the rest is cut out over the plate).
+pub fn elastic_share(travelled: f32, radius: f32) -> f32 {
+    let x = travelled / radius;
+    1.0 - smoothstep((x - ELASTIC_FULL) / (ELASTIC_NONE - ELASTIC_FULL))
+}
+
+/// One path's moving mask at a given time, in pixel-index coordinates.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct MovingDisk {
+pub(crate) struct MovingMask {
     /// Where the carried content's centre is now.
     pub cx: f32,
     pub cy: f32,
     /// How far it has travelled since t = 0.
     pub ox: f32,
     pub oy: f32,
-    pub inv_radius: f32,
+    pub radius: f32,
+    pub feather: f32,
     /// Squared distance beyond which the weight is 0.
     pub reach2: f32,
+    /// The elastic share of the move.
+    pub elastic: f32,
 }
 
-impl MovingDisk {
-    pub(crate) fn new(start: (f32, f32), now: (f32, f32), radius_px: f32) -> MovingDisk {
-        let reach = radius_px * (1.0 + FALLOFF_BAND);
-        MovingDisk {
+impl MovingMask {
+    pub(crate) fn new(start: (f32, f32), now: (f32, f32), radius_px: f32) -> MovingMask {
+        let feather = (MASK_FEATHER * radius_px).max(1.0);
+        let reach = radius_px + feather;
+        let (ox, oy) = (now.0 - start.0, now.1 - start.1);
+        MovingMask {
             cx: now.0,
             cy: now.1,
-            ox: now.0 - start.0,
-            oy: now.1 - start.1,
-            inv_radius: 1.0 / radius_px,
+            ox,
+            oy,
+            radius: radius_px,
+            feather,
             reach2: reach * reach,
+            elastic: elastic_share(ox.hypot(oy), radius_px),
+        }
+    }
+
+    /// The mask's weight at scene point `(x, y)`.
+    #[inline]
+    pub(crate) fn weight(&self, x: f32, y: f32) -> f32 {
+        let (dx, dy) = (x - self.cx, y - self.cy);
+        let r2 = dx * dx + dy * dy;
+        if r2 >= self.reach2 {
+            0.0
+        } else {
+            mask_weight(r2.sqrt(), self.radius, self.feather)
         }
     }
 }
 
-/// The object displacement `d(q, t)` at scene point `(x, y)` (before the static mask).
-#[inline]
-pub(crate) fn displacement(disks: &[MovingDisk], x: f32, y: f32) -> (f32, f32) {
-    let (mut sw, mut sx, mut sy) = (0.0f32, 0.0f32, 0.0f32);
-    for d in disks {
-        let (dx, dy) = (x - d.cx, y - d.cy);
-        let r2 = dx * dx + dy * dy;
-        if r2 < d.reach2 {
-            let w = falloff(r2.sqrt() * d.inv_radius);
-            sw += w;
-            sx += w * d.ox;
-            sy += w * d.oy;
+/// A point the deformation moves (a handle) or holds (an anchor): where it is now, how far
+/// its content has come, how much it counts (0..1) and how far its pull is spread (px^2,
+/// added to squared distances: a control that counts little is also spread wide, so it
+/// fades out everywhere at once rather than still pinning the picture right at itself).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Control {
+    pub x: f32,
+    pub y: f32,
+    pub dx: f32,
+    pub dy: f32,
+    pub weight: f32,
+    pub soften: f32,
+}
+
+impl Control {
+    /// A control that counts fully, spread over a couple of pixels.
+    pub(crate) fn sharp(x: f32, y: f32, dx: f32, dy: f32) -> Control {
+        Control {
+            x,
+            y,
+            dx,
+            dy,
+            weight: 1.0,
+            soften: SOFTEN_PX2,
         }
     }
-    if sw > 1.0 {
-        (sx / sw, sy / sw)
-    } else {
-        (sx, sy)
+}
+
+/// The rigid moving-least-squares deformation at scene point `(x, y)`, as a backward
+/// displacement `d` (the point shows the source at `(x, y) - d`). Each control `i` at `p_i`
+/// (now) came from `q_i = p_i - d_i`; with `w_i = weight_i / (|p_i - v|^2 + soften_i)^2`,
+/// centroids `p*`, `q*` and `^` for "minus the centroid", the best rotation `R` maximises `sum w_i q^_i . R p^_i`
+/// and the point maps to `R (v - p*) + q*`.
+pub(crate) fn deformation(controls: &[Control], x: f32, y: f32) -> (f32, f32) {
+    // Coordinates relative to the point keep the sums small (f32 is enough).
+    let (mut sw, mut spx, mut spy, mut sqx, mut sqy, mut sdot, mut scross) =
+        (0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32);
+    for c in controls {
+        let (px, py) = (c.x - x, c.y - y);
+        let (qx, qy) = (px - c.dx, py - c.dy);
+        let r2 = px * px + py * py + c.soften;
+        let w = c.weight / (r2 * r2.sqrt());
+        sw += w;
+        spx += w * px;
+        spy += w * py;
+        sqx += w * qx;
+        sqy += w * qy;
+        sdot += w * (px * qx + py * qy);
+        scross += w * (px * qy - py * qx);
     }
+    if sw <= 0.0 {
+        return (0.0, 0.0);
+    }
+    let inv = 1.0 / sw;
+    let (px, py, qx, qy) = (spx * inv, spy * inv, sqx * inv, sqy * inv);
+    let a = sdot - sw * (px * qx + py * qy);
+    let b = scross - sw * (px * qy - py * qx);
+    let n = a.hypot(b);
+    let (c, s) = if n > 0.0 { (a / n, b / n) } else { (1.0, 0.0) };
+    // The point maps to R (0 - p*) + q*, relative to itself; d = -(that).
+    let (rx, ry) = (c * px - s * py, s * px + c * py);
+    (rx - qx, ry - qy)
+}
+
+/// How far one path's move bends the picture, for placing the anchors.
+#[derive(Debug, Clone)]
+pub(crate) struct PathReach {
+    /// The curve its content travels along, in pixels.
+    pub curve: Vec<(f32, f32)>,
+    /// Within this distance of the curve the picture moves with the content (mask + feather).
+    pub inner: f32,
+    /// Beyond `inner`, the distance over which the picture bends back to still.
+    pub bend: f32,
+}
+
+/// The anchors of the lattice and of the static brushes' outlines, with their weights, for
+/// paths that bend the picture as `reaches` say. Computed once per shot.
+pub(crate) fn anchors(
+    w: u32,
+    h: u32,
+    reaches: &[PathReach],
+    statics: Option<&StaticShapes>,
+) -> Vec<Control> {
+    let (wf, hf) = (w as f32, h as f32);
+    let spacing = wf.max(hf) / (LATTICE - 1) as f32;
+    let (nx, ny) = (
+        (wf / spacing).ceil() as usize + 1,
+        (hf / spacing).ceil() as usize + 1,
+    );
+    let mut out = Vec::new();
+    for j in 0..ny {
+        for i in 0..nx {
+            // From edge to edge of the picture.
+            let x = -0.5 + wf * i as f32 / (nx - 1) as f32;
+            let y = -0.5 + hf * j as f32 / (ny - 1) as f32;
+            let mut weight = 1.0f32;
+            for r in reaches {
+                let d = distance_to_polyline(&r.curve, x, y);
+                weight = weight.min(smoothstep((d - r.inner) / r.bend));
+            }
+            if weight > 0.0 {
+                let spread = spacing * (1.0 - weight);
+                out.push(Control {
+                    weight,
+                    soften: SOFTEN_PX2 + spread * spread,
+                    ..Control::sharp(x, y, 0.0, 0.0)
+                });
+            }
+        }
+    }
+    if let Some(shapes) = statics {
+        out.extend(
+            shapes
+                .outline()
+                .into_iter()
+                .map(|(x, y)| Control::sharp(x, y, 0.0, 0.0)),
+        );
+    }
+    out
+}
+
+/// Distance from `(x, y)` to a polyline (one point: to that point).
+pub(crate) fn distance_to_polyline(line: &[(f32, f32)], x: f32, y: f32) -> f32 {
+    if line.len() == 1 {
+        return (x - line[0].0).hypot(y - line[0].1);
+    }
+    line.windows(2)
+        .map(|s| {
+            let (a, b) = (s[0], s[1]);
+            let (vx, vy) = (b.0 - a.0, b.1 - a.1);
+            let len2 = vx * vx + vy * vy;
+            let h = if len2 > 0.0 {
+                (((x - a.0) * vx + (y - a.1) * vy) / len2).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            (x - a.0 - vx * h).hypot(y - a.1 - vy * h)
+        })
+        .fold(f32::INFINITY, f32::min)
+}
+
+/// The handles of the masks at one time: `RING_HANDLES` points on the outer edge of each
+/// mask, carried by the path's elastic move (none for a path at its start: there they hold
+/// the picture like anchors), and less of it where a static brush or another mask claims them.
+pub(crate) fn handles(masks: &[MovingMask], statics: Option<&StaticShapes>) -> Vec<Control> {
+    let mut out = Vec::with_capacity(masks.len() * RING_HANDLES);
+    for (k, m) in masks.iter().enumerate() {
+        let (ex, ey) = (m.ox * m.elastic, m.oy * m.elastic);
+        let ring = m.radius + m.feather;
+        for i in 0..RING_HANDLES {
+            let a = std::f32::consts::TAU * i as f32 / RING_HANDLES as f32;
+            // Where the ring is if the content moved by its elastic share.
+            let (x, y) = (
+                m.cx - m.ox + ex + ring * a.cos(),
+                m.cy - m.oy + ey + ring * a.sin(),
+            );
+            // Where a static brush or another mask claims the handle it moves less (a handle
+            // that counted less would still pull hard right at itself, against an anchor).
+            let mut carry = 1.0 - statics.map_or(0.0, |s| s.nearness(x, y, m.radius));
+            for (j, other) in masks.iter().enumerate() {
+                if j != k {
+                    carry *= 1.0 - other.weight(x, y);
+                }
+            }
+            out.push(Control::sharp(x, y, ex * carry, ey * carry));
+        }
+    }
+    out
 }
 
 /// The grid step in output pixels for a `w` x `h` frame: about 256 cells along the longer side,
@@ -103,6 +310,53 @@ pub(crate) fn displacement(disks: &[MovingDisk], x: f32, y: f32) -> (f32, f32) {
 pub fn grid_spacing(w: u32, h: u32) -> usize {
     let long = w.max(h) as usize;
     long.div_ceil(256).next_power_of_two().clamp(2, 16)
+}
+
+/// Nodes along a side of `len` pixels for a grid of `step`: covering the whole side (the last
+/// node lies at or beyond its last pixel).
+fn nodes(len: u32, step: usize) -> usize {
+    (len as usize).saturating_sub(1) / step + 2
+}
+
+/// Everything the field needs at one shot time.
+pub(crate) struct FieldInputs<'a> {
+    pub masks: &'a [MovingMask],
+    /// Anchors and handles together; empty when nothing deforms.
+    pub controls: &'a [Control],
+    pub statics: Option<&'a StaticShapes>,
+}
+
+/// The object displacement at scene point `(x, y)` given the deformation `e` there.
+#[inline]
+pub(crate) fn blend(inputs: &FieldInputs, x: f32, y: f32, e: (f32, f32)) -> (f32, f32) {
+    let (mut sm, mut sx, mut sy) = (0.0f32, 0.0f32, 0.0f32);
+    for m in inputs.masks {
+        let mut wgt = m.weight(x, y);
+        if wgt > 0.0 {
+            if let Some(s) = inputs.statics {
+                wgt *= 1.0 - s.nearness(x, y, m.radius);
+            }
+            sm += wgt;
+            sx += wgt * m.ox;
+            sy += wgt * m.oy;
+        }
+    }
+    if sm > 1.0 {
+        (sx / sm, sy / sm)
+    } else {
+        (sx + (1.0 - sm) * e.0, sy + (1.0 - sm) * e.1)
+    }
+}
+
+/// The exact displacement at scene point `(x, y)` (without the grids).
+#[cfg(test)]
+pub(crate) fn displacement(inputs: &FieldInputs, x: f32, y: f32) -> (f32, f32) {
+    let e = if inputs.controls.iter().any(|c| c.dx != 0.0 || c.dy != 0.0) {
+        deformation(inputs.controls, x, y)
+    } else {
+        (0.0, 0.0)
+    };
+    blend(inputs, x, y, e)
 }
 
 /// The object displacement sampled at output pixels `(i * step, j * step)`, evaluated at the
@@ -118,20 +372,53 @@ pub(crate) struct FieldGrid {
 
 impl FieldGrid {
     pub(crate) fn build(
-        disks: &[MovingDisk],
+        inputs: &FieldInputs,
         camera: &CameraXform,
         w: u32,
         h: u32,
         step: usize,
     ) -> FieldGrid {
-        let nx = (w as usize).saturating_sub(1) / step + 2;
-        let ny = (h as usize).saturating_sub(1) / step + 2;
+        let (nx, ny) = (nodes(w, step), nodes(h, step));
+        // The deformation on the coarse grid, if anything deforms.
+        let coarse = MLS_GRID_FACTOR * step;
+        let (cnx, cny) = (nodes(w, coarse), nodes(h, coarse));
+        let deforms = inputs.controls.iter().any(|c| c.dx != 0.0 || c.dy != 0.0);
+        let mut e = Vec::new();
+        if deforms {
+            e = vec![[0.0f32; 2]; cnx * cny];
+            e.par_chunks_mut(cnx).enumerate().for_each(|(j, row)| {
+                let y = (j * coarse) as f32;
+                for (i, node) in row.iter_mut().enumerate() {
+                    let (sx, sy) = camera.apply((i * coarse) as f32, y);
+                    let (dx, dy) = deformation(inputs.controls, sx, sy);
+                    *node = [dx, dy];
+                }
+            });
+        }
         let mut d = vec![[0.0f32; 2]; nx * ny];
         d.par_chunks_mut(nx).enumerate().for_each(|(j, row)| {
             let y = (j * step) as f32;
+            let (cj, fy) = (
+                (j / MLS_GRID_FACTOR).min(cny - 2),
+                (j % MLS_GRID_FACTOR) as f32 / MLS_GRID_FACTOR as f32,
+            );
+            let fy = fy + ((j / MLS_GRID_FACTOR) - cj) as f32;
             for (i, node) in row.iter_mut().enumerate() {
                 let (sx, sy) = camera.apply((i * step) as f32, y);
-                let (dx, dy) = displacement(disks, sx, sy);
+                let ev = if deforms {
+                    let ci = (i / MLS_GRID_FACTOR).min(cnx - 2);
+                    let fx = (i - ci * MLS_GRID_FACTOR) as f32 / MLS_GRID_FACTOR as f32;
+                    let at = |ii: usize, jj: usize| e[jj * cnx + ii];
+                    let (a, b) = (at(ci, cj), at(ci + 1, cj));
+                    let (c, dd) = (at(ci, cj + 1), at(ci + 1, cj + 1));
+                    let lerp = |p: f32, q: f32, f: f32| p + (q - p) * f;
+                    let top = [lerp(a[0], b[0], fx), lerp(a[1], b[1], fx)];
+                    let bottom = [lerp(c[0], dd[0], fx), lerp(c[1], dd[1], fx)];
+                    (lerp(top[0], bottom[0], fy), lerp(top[1], bottom[1], fy))
+                } else {
+                    (0.0, 0.0)
+                };
+                let (dx, dy) = blend(inputs, sx, sy, ev);
                 *node = [dx, dy];
             }
         });
@@ -144,31 +431,73 @@ mod tests {
     use super::*;
 
     #[test]
-    fn falloff_is_one_inside_zero_outside_and_continuous() {
-        assert_eq!(falloff(0.0), 1.0);
-        assert_eq!(falloff(1.0), 1.0);
-        assert_eq!(falloff(1.0 + FALLOFF_BAND), 0.0);
-        assert_eq!(falloff(3.0), 0.0);
-        let mut prev = falloff(0.0);
+    fn mask_weight_is_one_inside_zero_outside_and_continuous() {
+        assert_eq!(mask_weight(0.0, 10.0, 5.0), 1.0);
+        assert_eq!(mask_weight(10.0, 10.0, 5.0), 1.0);
+        assert_eq!(mask_weight(15.0, 10.0, 5.0), 0.0);
+        assert_eq!(mask_weight(30.0, 10.0, 5.0), 0.0);
+        let mut prev = 1.0;
         for k in 1..=2000 {
-            let v = falloff(k as f32 * 0.001);
-            assert!(v <= prev && prev - v < 0.003, "jump at {k}");
+            let v = mask_weight(k as f32 * 0.01, 10.0, 5.0);
+            assert!(v <= prev && prev - v < 0.005, "jump at {k}");
             prev = v;
         }
     }
 
     #[test]
-    fn overlapping_disks_blend_and_normalise() {
-        let a = MovingDisk::new((0.0, 0.0), (100.0, 100.0), 10.0);
-        let b = MovingDisk::new((200.0, 100.0), (100.0, 100.0), 10.0);
-        // Both fully weighted at the shared centre: the mean of (100, 100) and (-100, 0).
-        assert_eq!(displacement(&[a, b], 100.0, 100.0), (0.0, 50.0));
-        // Alone, a disk carries its full offset inside and nothing far away.
-        assert_eq!(displacement(&[a], 105.0, 100.0), (100.0, 100.0));
-        assert_eq!(displacement(&[a], 150.0, 100.0), (0.0, 0.0));
-        // In the band, a single path's weight is below one and not renormalised.
-        let (dx, _) = displacement(&[a], 113.75, 100.0);
-        assert!((dx - 50.0).abs() < 1e-3, "{dx}");
+    fn small_moves_are_elastic_large_ones_cut_out() {
+        assert_eq!(elastic_share(0.0, 20.0), 1.0);
+        assert_eq!(elastic_share(ELASTIC_FULL * 20.0, 20.0), 1.0);
+        assert_eq!(elastic_share(ELASTIC_NONE * 20.0, 20.0), 0.0);
+        let mid = elastic_share(0.5 * (ELASTIC_FULL + ELASTIC_NONE) * 20.0, 20.0);
+        assert!((mid - 0.5).abs() < 1e-6, "{mid}");
+    }
+
+    fn still(x: f32, y: f32) -> Control {
+        Control::sharp(x, y, 0.0, 0.0)
+    }
+
+    #[test]
+    fn the_deformation_interpolates_its_controls_and_keeps_a_common_move_rigid() {
+        // All controls moved alike: the whole plane moves alike.
+        let moved: Vec<Control> = [(0.0, 0.0), (100.0, 0.0), (50.0, 80.0)]
+            .iter()
+            .map(|&(x, y)| Control::sharp(x, y, 7.0, -3.0))
+            .collect();
+        for (x, y) in [(10.0, 10.0), (300.0, -40.0), (50.0, 30.0)] {
+            let (dx, dy) = deformation(&moved, x, y);
+            assert!(
+                (dx - 7.0).abs() < 1e-3 && (dy + 3.0).abs() < 1e-3,
+                "{dx} {dy}"
+            );
+        }
+        // A handle between anchors: its own move at itself, nothing at the anchors, and in
+        // between a displacement that shrinks with the distance from the handle.
+        let mut controls = vec![still(0.0, 0.0), still(200.0, 0.0), still(100.0, 100.0)];
+        controls.push(Control::sharp(100.0, 0.0, 10.0, 0.0));
+        let at = |x: f32, y: f32| deformation(&controls, x, y);
+        assert!((at(100.0, 0.0).0 - 10.0).abs() < 0.01);
+        assert!(at(0.0, 0.0).0.abs() < 0.01 && at(200.0, 0.0).0.abs() < 0.01);
+        let (near, far) = (at(80.0, 0.0).0, at(40.0, 0.0).0);
+        assert!(10.0 > near && near > far && far > 0.0, "{near} {far}");
+        // No control counts: no displacement.
+        assert_eq!(deformation(&[], 1.0, 2.0), (0.0, 0.0));
+    }
+
+    #[test]
+    fn masks_move_rigidly_and_blend_with_the_deformation_outside() {
+        let m = MovingMask::new((100.0, 100.0), (110.0, 100.0), 20.0);
+        assert_eq!(m.elastic, 1.0);
+        let inputs = FieldInputs {
+            masks: &[m],
+            controls: &[],
+            statics: None,
+        };
+        // Inside: the whole offset; beyond the feather: the deformation (none here).
+        assert_eq!(blend(&inputs, 115.0, 105.0, (3.0, 0.0)), (10.0, 0.0));
+        assert_eq!(blend(&inputs, 150.0, 100.0, (3.0, 0.0)), (3.0, 0.0));
+        let (dx, _) = blend(&inputs, 135.0, 100.0, (0.0, 0.0));
+        assert!((dx - 5.0).abs() < 1e-4, "{dx}");
     }
 
     #[test]

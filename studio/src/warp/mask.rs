@@ -34,9 +34,9 @@ struct Capsule {
 }
 
 impl Capsule {
-    /// Mask value 0..1 at pixel `(x, y)`.
+    /// Distance from pixel `(x, y)` to the capsule's axis.
     #[inline]
-    fn value(&self, x: f32, y: f32) -> f32 {
+    fn distance(&self, x: f32, y: f32) -> f32 {
         let (vx, vy) = (self.bx - self.ax, self.by - self.ay);
         let (px, py) = (x - self.ax, y - self.ay);
         let len2 = vx * vx + vy * vy;
@@ -46,7 +46,13 @@ impl Capsule {
             0.0
         };
         let (dx, dy) = (px - vx * h, py - vy * h);
-        let dist = (dx * dx + dy * dy).sqrt();
+        (dx * dx + dy * dy).sqrt()
+    }
+
+    /// Mask value 0..1 at pixel `(x, y)`.
+    #[inline]
+    fn value(&self, x: f32, y: f32) -> f32 {
+        let dist = self.distance(x, y);
         if dist <= self.radius {
             1.0
         } else {
@@ -93,10 +99,76 @@ impl StaticMask {
     }
 }
 
-/// Rasterises the brushes over a `w` x `h` picture; `None` when no brush covers anything.
-pub(crate) fn static_mask(brushes: &[StaticBrush], w: u32, h: u32) -> Option<StaticMask> {
+/// The static brushes as capsules in pixel-index coordinates, for the deformation: how near a
+/// point is to one, and points on their outline to hold still.
+#[derive(Debug, Clone)]
+pub(crate) struct StaticShapes {
+    capsules: Vec<Capsule>,
+}
+
+/// Anchors on the outline of one capsule are at most this far apart, in radii.
+const OUTLINE_SPACING: f32 = 0.75;
+/// The most anchors all outlines together give (longer strokes get sparser anchors).
+const MAX_OUTLINE: usize = 160;
+
+impl StaticShapes {
+    /// The brushes over a `w` x `h` picture; `None` when none covers anything.
+    pub(crate) fn new(brushes: &[StaticBrush], w: u32, h: u32) -> Option<StaticShapes> {
+        let capsules = capsules(brushes, w, h);
+        (!capsules.is_empty()).then_some(StaticShapes { capsules })
+    }
+
+    /// 1 on a brush and its soft edge, falling smoothly to 0 at `width` px beyond.
+    pub(crate) fn nearness(&self, x: f32, y: f32, width: f32) -> f32 {
+        let mut gap = f32::INFINITY;
+        for c in &self.capsules {
+            gap = gap.min(c.distance(x, y) - c.radius - c.edge);
+        }
+        1.0 - smoothstep(gap / width)
+    }
+
+    /// Points on the outer edge of every capsule (radius plus soft edge).
+    pub(crate) fn outline(&self) -> Vec<(f32, f32)> {
+        let mut out = Vec::new();
+        for c in &self.capsules {
+            let r = c.radius + c.edge;
+            let spacing = (OUTLINE_SPACING * r).max(4.0);
+            let (vx, vy) = (c.bx - c.ax, c.by - c.ay);
+            let len = vx.hypot(vy);
+            // Round caps at both ends.
+            let around = ((std::f32::consts::TAU * r / spacing).ceil() as usize).max(6);
+            for i in 0..around {
+                let a = std::f32::consts::TAU * i as f32 / around as f32;
+                out.push((c.ax + r * a.cos(), c.ay + r * a.sin()));
+                if len > 0.0 {
+                    out.push((c.bx + r * a.cos(), c.by + r * a.sin()));
+                }
+            }
+            if len > 0.0 {
+                let (nx, ny) = (-vy / len * r, vx / len * r);
+                let steps = (len / spacing).ceil() as usize;
+                for k in 1..steps {
+                    let f = k as f32 / steps as f32;
+                    let (x, y) = (c.ax + vx * f, c.ay + vy * f);
+                    out.push((x + nx, y + ny));
+                    out.push((x - nx, y - ny));
+                }
+            }
+        }
+        if out.len() > MAX_OUTLINE {
+            let keep = out.len().div_ceil(MAX_OUTLINE);
+            out = out.into_iter().step_by(keep).collect();
+        }
+        out
+    }
+}
+
+fn capsules(brushes: &[StaticBrush], w: u32, h: u32) -> Vec<Capsule> {
     let (wf, hf) = (w as f32, h as f32);
     let mut capsules = Vec::new();
+    if w == 0 || h == 0 {
+        return capsules;
+    }
     for brush in brushes {
         if !(brush.radius.is_finite() && brush.radius > 0.0) || brush.points.is_empty() {
             continue;
@@ -136,6 +208,12 @@ pub(crate) fn static_mask(brushes: &[StaticBrush], w: u32, h: u32) -> Option<Sta
             });
         }
     }
+    capsules
+}
+
+/// Rasterises the brushes over a `w` x `h` picture; `None` when no brush covers anything.
+pub(crate) fn static_mask(brushes: &[StaticBrush], w: u32, h: u32) -> Option<StaticMask> {
+    let capsules = capsules(brushes, w, h);
     if capsules.is_empty() || w == 0 || h == 0 {
         return None;
     }

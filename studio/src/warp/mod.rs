@@ -1,26 +1,29 @@
 //! The warp engine: paths + brushes + camera move -> dense motion field -> frames.
 //!
 //! A [`Warper`] is built once per picture and motion (cheap: it packs the source, rasterises
-//! the static brushes and fills in the paths' start areas on the plate) and then renders any
-//! shot time `t` in 0..=1 on the CPU.
+//! the static brushes, places the anchors that hold the picture and fills in the paths' start
+//! areas on the plate) and then renders any shot time `t` in 0..=1 on the CPU.
 //! Each output pixel `q` is mapped backwards:
 //!
 //! 1. camera: `q' = camera_inverse(q, t)`, the scene point the camera shows at `q`
 //!    ([`camera`] documents the moves and their directions);
 //! 2. objects: `src = q' - d(q', t) * (1 - static_mask(q'))`, the object displacement of the
-//!    motion paths ([`field`]) damped to zero on static brushes ([`mask`]);
+//!    motion paths ([`field`]) damped to zero on static brushes ([`mask`]): each path's soft
+//!    mask moves rigidly along it and the picture around bends with it as one elastic sheet
+//!    (a moving-least-squares deformation held by anchors and the static brushes);
 //! 3. sampling: bilinear at `src` in 8-bit fixed point, clamped to the picture's edge, from the
-//!    source where `q'` lies inside a carried disk (the moving content itself) and from the
-//!    background plate everywhere else ([`plate`]).
+//!    source, and for moves too large to bend the picture that far, from the background plate
+//!    outside the carried disks ([`plate`]).
 //!
 //! The plate is the source with every path's start area filled in from its surroundings,
-//! computed once in [`Warper::new`]. It differs from the source only around the start points,
-//! and it is what keeps the moved content from showing twice: neither the area it vacated nor
-//! the fall-off band around the moving disk (whose `src` sweeps across the start) can show it.
-//! Each start area's fill fades in over the first quarter radius its content travels.
+//! computed once in [`Warper::new`]. It differs from the source only around the start points.
+//! It only shows for the share of a move that is cut out rather than deformed (none up to
+//! [`field::ELASTIC_FULL`] radii of travel, all of it from [`field::ELASTIC_NONE`]), so a
+//! long move does not drag the whole picture along, and its content does not show twice.
 //!
 //! The displacement is evaluated on a coarse grid of output pixels ([`field::grid_spacing`]:
-//! 4 px at 540x960, 8 px at 1080x1920) and interpolated bilinearly; the camera map and the
+//! 4 px at 540x960, 8 px at 1080x1920; its deformation part on a grid four times coarser) and
+//! interpolated bilinearly; the camera map and the
 //! static mask are exact per pixel, and so is the choice between source and plate, which only
 //! runs of pixels whose samples can reach a filled start area make. Rows run in parallel
 //! (rayon), in runs of 64 pixels. When nothing moves at `t` the frame is a copy of the source,
@@ -49,7 +52,7 @@ use crate::motion::{Camera, Motion};
 
 use camera::CameraXform;
 use curve::ArcTable;
-use field::{FieldGrid, MovingDisk};
+use field::{Control, FieldGrid, FieldInputs, MovingMask};
 use plate::{Plate, PlateFrame};
 use rows::{Chunk, RowContext, Scratch, CHUNK};
 use sample::PackedSource;
@@ -76,6 +79,9 @@ struct Track {
     travels: bool,
 }
 
+/// Samples of a path's curve used to place the anchors around it.
+const CURVE_SAMPLES: usize = 65;
+
 /// Renders the frames of one shot: a source picture moved by its motion paths, held by its
 /// static brushes and filmed by its camera move.
 #[derive(Debug, Clone)]
@@ -87,6 +93,10 @@ pub struct Warper {
     tracks: Vec<Track>,
     /// Static-brush mask in scene space; `None` without brushes.
     mask: Option<mask::StaticMask>,
+    /// The static brushes as shapes, for the deformation.
+    shapes: Option<mask::StaticShapes>,
+    /// The points the deformation holds still, for the whole shot.
+    anchors: Vec<Control>,
     camera: Camera,
     step: usize,
 }
@@ -98,6 +108,36 @@ struct Frame {
     grid: Option<FieldGrid>,
     /// `None` when no start area's fill shows.
     plate: Option<PlateFrame>,
+}
+
+/// For each travelling path: its curve in pixels, the distance from it within which the
+/// picture moves with the content (the mask and its feather), and the distance beyond that
+/// over which the picture bends ([`field::ELASTIC_REACH`] times the largest elastic move).
+fn track_reaches(tracks: &[Track], wf: f32, hf: f32) -> Vec<field::PathReach> {
+    tracks
+        .iter()
+        .filter(|tr| tr.travels)
+        .map(|tr| {
+            let curve: Vec<(f32, f32)> = (0..CURVE_SAMPLES)
+                .map(|k| {
+                    let p = tr.arc.position(k as f32 / (CURVE_SAMPLES - 1) as f32);
+                    (p.x * wf - 0.5, p.y * hf - 0.5)
+                })
+                .collect();
+            let most = curve
+                .iter()
+                .map(|&(x, y)| {
+                    let travelled = (x - tr.start.0).hypot(y - tr.start.1);
+                    travelled * field::elastic_share(travelled, tr.radius_px)
+                })
+                .fold(0.0f32, f32::max);
+            field::PathReach {
+                curve,
+                inner: tr.radius_px * (1.0 + field::MASK_FEATHER),
+                bend: (field::ELASTIC_REACH * most).max(1.0),
+            }
+        })
+        .collect()
 }
 
 impl Warper {
@@ -121,6 +161,8 @@ impl Warper {
             })
             .collect();
         let mask = mask::static_mask(&motion.statics, w, h);
+        let shapes = mask::StaticShapes::new(&motion.statics, w, h);
+        let anchors = field::anchors(w, h, &track_reaches(&tracks, wf, hf), shapes.as_ref());
         let packed = PackedSource::new(&source);
         let areas: Vec<_> = tracks
             .iter()
@@ -135,6 +177,8 @@ impl Warper {
             source,
             tracks,
             mask,
+            shapes,
+            anchors,
             camera: motion.camera.clone(),
             step: field::grid_spacing(w, h),
         }
@@ -191,34 +235,44 @@ impl Warper {
         out
     }
 
-    fn frame(&self, t: f32) -> Frame {
-        let (w, h) = self.source.dimensions();
-        let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
-        let camera = camera::camera_at(&self.camera, w, h, t);
-        let (wf, hf) = (w as f32, h as f32);
-        let now: Vec<(f32, f32)> = self
+    /// The masks of the paths at time `t` (clamped; one per track, in order: a path that
+    /// never leaves its start holds its content), and the controls of the deformation
+    /// (anchors and handles).
+    fn field_inputs(&self, t: f32) -> (Vec<MovingMask>, Vec<Control>) {
+        let (wf, hf) = (self.width() as f32, self.height() as f32);
+        let masks: Vec<MovingMask> = self
             .tracks
             .iter()
             .map(|tr| {
                 let p = tr.arc.position(t);
-                (p.x * wf - 0.5, p.y * hf - 0.5)
+                MovingMask::new(tr.start, (p.x * wf - 0.5, p.y * hf - 0.5), tr.radius_px)
             })
             .collect();
-        let disks: Vec<MovingDisk> = self
-            .tracks
-            .iter()
-            .zip(&now)
-            .map(|(tr, &now)| MovingDisk::new(tr.start, now, tr.radius_px))
-            .filter(|disk| disk.ox != 0.0 || disk.oy != 0.0)
-            .collect();
-        let grid = (!disks.is_empty()).then(|| FieldGrid::build(&disks, &camera, w, h, self.step));
-        let plate = PlateFrame::new(
-            self.tracks
-                .iter()
-                .zip(&now)
-                .filter(|(tr, _)| tr.travels)
-                .map(|(tr, &now)| (tr.start, now, tr.radius_px)),
-        )
+        let mut controls = self.anchors.clone();
+        controls.extend(field::handles(&masks, self.shapes.as_ref()));
+        (masks, controls)
+    }
+
+    fn frame(&self, t: f32) -> Frame {
+        let (w, h) = self.source.dimensions();
+        let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
+        let camera = camera::camera_at(&self.camera, w, h, t);
+        let (masks, controls) = self.field_inputs(t);
+        let moved = masks.iter().any(|m| m.ox != 0.0 || m.oy != 0.0);
+        let grid = moved.then(|| {
+            let inputs = FieldInputs {
+                masks: &masks,
+                controls: &controls,
+                statics: self.shapes.as_ref(),
+            };
+            FieldGrid::build(&inputs, &camera, w, h, self.step)
+        });
+        // Outside the carried disks the plate shows by the share of each move that is cut out.
+        let travelling = self.tracks.iter().zip(&masks).filter(|(tr, _)| tr.travels);
+        let plate = PlateFrame::new(travelling.map(|(_, m)| {
+            let start = (m.cx - m.ox, m.cy - m.oy);
+            (start, (m.cx, m.cy), m.radius, 1.0 - m.elastic)
+        }))
         .and_then(|mut plate| {
             // A fill only shows once some content has moved, so there is a grid.
             plate.index(grid.as_ref()?, &camera, self.mask.as_ref(), w as usize);
@@ -238,6 +292,19 @@ impl Warper {
             mask: self.mask.as_ref(),
             plate: self.plate.as_ref().zip(frame.plate.as_ref()),
         }
+    }
+
+    /// The exact object displacement at scene point `(x, y)` at time `t` (no grids, before
+    /// the static mask).
+    #[cfg(test)]
+    pub(crate) fn exact_displacement(&self, t: f32, x: f32, y: f32) -> (f32, f32) {
+        let (masks, controls) = self.field_inputs(t);
+        let inputs = FieldInputs {
+            masks: &masks,
+            controls: &controls,
+            statics: self.shapes.as_ref(),
+        };
+        field::displacement(&inputs, x, y)
     }
 
     /// The source position every output pixel samples at time `t`, row-major.

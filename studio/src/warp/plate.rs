@@ -37,13 +37,14 @@
 //!                                                    src (a = 0 if none with gain_k > 0 does)
 //! out = source(src) + (plate(src) - source(src)) * a
 //! inside_k(q) = clamp((R_k^2 - |q - pos_k(t)|^2) / (2 R_k) + 0.5, 0, 1)
-//! gain_k      = smoothstep(|o_k(t)| / (PLATE_FADE * R_k))
+//! gain_k      = 1 - elastic_share(|o_k(t)|, R_k)
 //! ```
 //!
 //! `inside_k` is 1 within path `k`'s carried disk (the content itself, from the source), with
-//! a one-pixel anti-aliased edge; `gain_k` fades a start area's fill in as its content starts
-//! to leave (and out again should it come back), so nothing pops at `t = 0`, where every gain
-//! is 0. The reach of an area is `R_f + PLATE_BLEND_PX + sqrt(2)` (the fill and a bilinear
+//! a one-pixel anti-aliased edge; `gain_k` is the share of the move that is cut out rather
+//! than deformed ([`super::field`]): 0 for moves the picture can follow by bending, rising to 1
+//! for moves of [`super::field::ELASTIC_NONE`] radii and more (and back should the content
+//! come home), so a fill never pops in or out. The reach of an area is `R_f + PLATE_BLEND_PX + sqrt(2)` (the fill and a bilinear
 //! sample's footprint): beyond it a sample of the plate is one of the source.
 
 use rayon::prelude::*;
@@ -60,8 +61,6 @@ pub const PLATE_RADIUS: f32 = 1.1;
 pub const PLATE_BLEND_PX: f32 = 2.0;
 /// Radii (1 px apart, starting 1 px beyond the blend band) averaged into the ring colour.
 pub const PLATE_RING_SAMPLES: usize = 4;
-/// How far (in radii) a path's content travels while its start area's fill fades in.
-pub const PLATE_FADE: f32 = 0.25;
 
 /// Ring colours are smoothed over this many samples (about 1 px apart) either side.
 const RING_SMOOTH: usize = 2;
@@ -359,9 +358,11 @@ pub(crate) fn area_bit(k: usize) -> u32 {
 }
 
 impl PlateFrame {
-    /// `paths`: (start, position now, radius) of each start area of the plate, in order.
-    /// `None` when no fill shows (no content has left its start).
-    pub(crate) fn new(paths: impl Iterator<Item = ((f32, f32), (f32, f32), f32)>) -> Option<Self> {
+    /// `paths`: (start, position now, radius, gain) of each start area of the plate, in
+    /// order. `None` when no fill shows.
+    pub(crate) fn new(
+        paths: impl Iterator<Item = ((f32, f32), (f32, f32), f32, f32)>,
+    ) -> Option<Self> {
         let mut frame = PlateFrame {
             carried: Vec::new(),
             areas: Vec::new(),
@@ -369,7 +370,7 @@ impl PlateFrame {
             reach: Vec::new(),
             chunks: 0,
         };
-        for (start, now, radius) in paths {
+        for (start, now, radius, gain) in paths {
             let edge = radius + 1.0;
             frame.carried.push(Carried {
                 cx: now.0,
@@ -378,13 +379,12 @@ impl PlateFrame {
                 inv_2r: 0.5 / radius,
                 bounds: [now.0 - edge, now.1 - edge, now.0 + edge, now.1 + edge],
             });
-            let travelled = (now.0 - start.0).hypot(now.1 - start.1);
             let reach = sample_reach(radius);
             frame.areas.push(Vacated {
                 sx: start.0,
                 sy: start.1,
                 reach2: reach * reach,
-                gain: smoothstep(travelled / (PLATE_FADE * radius)),
+                gain: gain.clamp(0.0, 1.0),
             });
         }
         frame.fading = frame.areas.iter().any(|v| v.gain < 1.0);
@@ -534,13 +534,15 @@ mod tests {
     }
 
     #[test]
-    fn the_gain_fades_in_with_the_distance_travelled() {
-        let frame = |d: f32| PlateFrame::new([((10.0, 10.0), (10.0 + d, 10.0), 20.0)].into_iter());
+    fn the_gain_says_how_much_of_the_fill_shows() {
+        let frame = |g: f32| {
+            PlateFrame::new([((10.0, 10.0), (10.0 + 50.0 * g, 10.0), 20.0, g)].into_iter())
+        };
         assert!(frame(0.0).is_none());
-        let half = frame(2.5).unwrap();
+        let half = frame(0.5).unwrap();
         assert!(half.fading);
         assert_eq!(half.areas[0].gain, 0.5);
-        let gone = frame(30.0).unwrap();
+        let gone = frame(1.0).unwrap();
         assert!(!gone.fading);
         assert_eq!(gone.areas[0].gain, 1.0);
         assert_eq!(gone.touches(-20.0, 0.0, -5.0, 1.0), 1);

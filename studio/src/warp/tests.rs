@@ -232,9 +232,12 @@ fn the_field_is_continuous() {
     for t in [0.5, 1.0] {
         let travelled = px(path_position(&path.points, t)).0 - px(path.points[0]).0;
         let (step, most) = field_steps(&warper.source_map(t), W as usize);
-        // smoothstep's steepest slope is 1.5 per band width: the field can change by at most
-        // |offset| * 1.5 / (0.75 R) between neighbours. A tear would jump by the whole offset.
-        let bound = travelled * 1.5 / (field::FALLOFF_BAND * radius);
+        // A move this long is cut out (no deformation around it): across the mask's feather
+        // smoothstep's steepest slope is 1.5 per feather width, so the field can change by at
+        // most |offset| * 1.5 / (feather) between neighbours. A tear would jump by the whole
+        // offset.
+        assert_eq!(field::elastic_share(travelled, radius), 0.0);
+        let bound = travelled * 1.5 / (field::MASK_FEATHER * radius);
         assert!(
             (most - travelled).abs() < 0.01,
             "t = {t}: largest displacement {most}, travelled {travelled}"
@@ -257,7 +260,7 @@ fn the_field_is_continuous() {
     let warper = Warper::new(textured(W, H, (0.0, 0.0)), &motion);
     let (step, _) = field_steps(&warper.source_map(1.0), W as usize);
     let camera_step = 2.0; // the camera alone moves neighbours apart by under 1 px (scale >= 1)
-    let band = field::FALLOFF_BAND * 0.08 * W as f32;
+    let band = field::MASK_FEATHER * 0.08 * W as f32;
     let edge = mask::STATIC_EDGE_FRACTION * 0.05 * W as f32;
     let bound = 288.0 * (2.0 * 1.5 / band + 1.5 / edge) + camera_step;
     assert!(step < bound, "{step} >= {bound}");
@@ -448,7 +451,7 @@ fn degenerate_motion_does_not_panic() {
     assert_eq!(empty.render(0.5).dimensions(), (0, 0));
 }
 
-/// The exact backward map at one output pixel, per the module docs, without the grid.
+/// The exact backward map at one output pixel, per the module docs, without the grids.
 fn exact_source(
     warper: &Warper,
     motion: &Motion,
@@ -460,19 +463,7 @@ fn exact_source(
     let (w, h) = (warper.width(), warper.height());
     let cam = camera::camera_at(&motion.camera, w, h, t);
     let (qx, qy) = cam.apply(x, y);
-    let to_px = |p: Point| (p.x * w as f32 - 0.5, p.y * h as f32 - 0.5);
-    let disks: Vec<_> = motion
-        .paths
-        .iter()
-        .map(|p| {
-            field::MovingDisk::new(
-                to_px(p.points[0]),
-                to_px(path_position(&p.points, t)),
-                p.radius * w as f32,
-            )
-        })
-        .collect();
-    let (dx, dy) = field::displacement(&disks, qx, qy);
+    let (dx, dy) = warper.exact_displacement(t, qx, qy);
     let keep = match static_mask {
         Some(m) => (255 - m.at(qx, qy) as u32) as f32 / 255.0,
         None => 1.0,
@@ -497,10 +488,12 @@ fn the_coarse_field_stays_close_to_the_exact_one() {
         statics: vec![brush],
         camera: zoom,
     };
-    // One path: the fall-off is C1 and the interpolation error at most step^2 / 8 times its
-    // curvature (about 1 px for a 288 px offset over a 29 px band, 2 px grid). Two overlapping paths: `max(1, sum of weights)` has a kink where the sum crosses
-    // 1, which the interpolation rounds off by a few source pixels along that line.
-    for (motion, worst_allowed) in [(one, 1.0), (two, 6.0)] {
+    // The masks are interpolated from a 2 px grid, the deformation from an 8 px one: close
+    // almost everywhere, off by a pixel or two where the deformation bends hardest (at its
+    // handles next to the static brush). Two overlapping paths: where their masks' weights
+    // sum past 1 the blend has a kink, and where one's handles sit in the other's mask the
+    // deformation turns sharply; the grids round those off by a few pixels along a line.
+    for (motion, worst_allowed, mean_allowed) in [(one, 2.0, 0.05), (two, 10.0, 0.1)] {
         let warper = Warper::new(textured(W, H, (0.0, 0.0)), &motion);
         let static_mask = mask::static_mask(&motion.statics, W, H);
         for t in [0.3, 1.0] {
@@ -515,8 +508,9 @@ fn the_coarse_field_stays_close_to_the_exact_one() {
             }
             let mean = total / map.len() as f64;
             let paths = motion.paths.len();
+            println!("{paths} paths, t = {t}: worst {worst} px, mean {mean} px");
             assert!(
-                mean < 0.05 && worst < worst_allowed,
+                mean < mean_allowed && worst < worst_allowed,
                 "{paths} paths, t = {t}: worst {worst} px, mean {mean} px"
             );
         }
@@ -538,7 +532,7 @@ fn rendered_pixels_sample_the_source_map() {
     let packed = sample::PackedSource::new(&source);
     let plate = warper.plate.as_ref().unwrap();
     let plate_at = |x: f32, y: f32| plate.sample(&packed, x, y);
-    for t in [0.0, 0.03, 0.6] {
+    for t in [0.0, 0.3, 0.6] {
         let frame = warper.render(t);
         let map = warper.sample_map(t);
         // Some of it from the plate, some blended (the disks' edges), most from the source.
@@ -547,7 +541,7 @@ fn rendered_pixels_sample_the_source_map() {
         if t > 0.5 {
             assert!(plated > 100 && blended > 10, "t = {t}: {plated} {blended}");
         } else if t > 0.0 {
-            // Early on, the fills are still fading in.
+            // Part way, part of the move is still a deformation: the fill shows only partly.
             assert!(plated == 0 && blended > 100, "t = {t}: {plated} {blended}");
         } else {
             assert_eq!(plated + blended, 0);
@@ -731,4 +725,67 @@ fn content_that_comes_home_shows_the_source_again() {
         most(0.99),
         most(0.998)
     );
+}
+
+#[test]
+fn a_small_move_bends_the_picture_without_tear_or_fold() {
+    // A move of 0.6 radii: all of it elastic. A static brush to the right, well clear of it.
+    let path = path_through(&[(0.4, 0.5), (0.46, 0.5)], 0.1);
+    let brush = StaticBrush {
+        points: vec![Point::new(0.85, 0.5)],
+        radius: 0.04,
+    };
+    let motion = Motion {
+        paths: vec![path.clone()],
+        statics: vec![brush.clone()],
+        ..Default::default()
+    };
+    let warper = Warper::new(textured(W, H, (0.0, 0.0)), &motion);
+    let travelled = 0.06 * W as f32;
+    let radius = path.radius * W as f32;
+    assert_eq!(field::elastic_share(travelled, radius), 1.0);
+    for t in [0.5, 1.0] {
+        let map = warper.source_map(t);
+        let d = |x: u32, y: u32| {
+            let (sx, sy) = map[(y * W + x) as usize];
+            (x as f32 - sx, y as f32 - sy)
+        };
+        let now = px(path_position(&path.points, t));
+        let moved = t * travelled;
+        // The content of the disk moved rigidly, by the whole move.
+        for (x, y) in [(0.0, 0.0), (0.7, 0.0), (0.0, -0.7), (-0.5, 0.5)] {
+            let (qx, qy) = (now.0 + x * radius, now.1 + y * radius);
+            let (dx, dy) = d(qx.round() as u32, qy.round() as u32);
+            assert!(
+                (dx - moved).abs() < 0.05 && dy.abs() < 0.05,
+                "t = {t}: ({qx}, {qy}) moved ({dx}, {dy}), not {moved}"
+            );
+        }
+        // The picture around it bends along: just beyond the mask it moved a good part of
+        // the way, and more behind the disk than far away.
+        let edge = radius * (1.0 + field::MASK_FEATHER);
+        let (near, _) = d((now.0 + edge + 4.0) as u32, now.1 as u32);
+        let (far, _) = d((now.0 + edge + 40.0) as u32, now.1 as u32);
+        assert!(near > 0.3 * moved && near > far, "t = {t}: {near} {far}");
+        // The static brush and the far corners hold still.
+        let b = px(brush.points[0]);
+        for (x, y) in [
+            (b.0, b.1),
+            (b.0 + 15.0, b.1),
+            (0.0, 0.0),
+            ((W - 1) as f32, 0.0),
+        ] {
+            let (dx, dy) = d(x as u32, y as u32);
+            assert!(
+                dx.hypot(dy) < 0.05,
+                "t = {t}: ({x}, {y}) moved ({dx}, {dy})"
+            );
+        }
+        // One smooth sheet: neighbours differ by under a pixel, so the map never folds over
+        // (a fold needs a slope of one) and never tears.
+        let (step, most) = field_steps(&map, W as usize);
+        println!("t = {t}: most {most} px, neighbours differ by at most {step} px");
+        assert!((most - moved).abs() < 0.02 * moved, "t = {t}: {most}");
+        assert!(step < 1.0, "t = {t}: neighbours differ by {step} px");
+    }
 }

@@ -11,6 +11,8 @@ import {
   hitStaticBrush,
   hitTestPaths,
   isInside,
+  MASK_FEATHER,
+  maskWeight,
   radiusToCanvas,
   sampleCurve,
   simplifyRdp,
@@ -291,5 +293,21 @@ describe("translateClamped", () => {
     const moved = translateClamped(pts, 0.9, -0.9);
     expect(Math.max(...moved.map((p) => p.x))).toBeCloseTo(1);
     expect(Math.min(...moved.map((p) => p.y))).toBeCloseTo(0);
+  });
+});
+
+describe("a path's soft mask (as the warp engine weighs it)", () => {
+  it("is solid on the disk and fades smoothly to nothing over the feather", () => {
+    expect(maskWeight(0, 20)).toBe(1);
+    expect(maskWeight(20, 20)).toBe(1);
+    expect(maskWeight(20 * (1 + MASK_FEATHER), 20)).toBe(0);
+    expect(maskWeight(100, 20)).toBe(0);
+    expect(maskWeight(20 * (1 + MASK_FEATHER / 2), 20)).toBeCloseTo(0.5, 9);
+    let prev = 1;
+    for (let d = 20; d <= 31; d += 0.5) {
+      const w = maskWeight(d, 20);
+      expect(w).toBeLessThanOrEqual(prev);
+      prev = w;
+    }
   });
 });

@@ -54,6 +54,20 @@ export function radiusToCanvas(rect: Rect, radius: number): number {
   return radius * rect.w;
 }
 
+/** How far a path's soft mask fades out beyond its disk, as a fraction of its radius (the warp
+ * engine's `field::MASK_FEATHER`; keep the two in step). */
+export const MASK_FEATHER = 0.5;
+
+/** A path's mask at distance `d` from its centre (any unit, as `radius`): 1 on the disk, then
+ * falling smoothly (smoothstep) to 0 over the feathered edge, as the warp engine weighs it. */
+export function maskWeight(d: number, radius: number): number {
+  if (d <= radius) return 1;
+  const feather = radius * MASK_FEATHER;
+  if (!(feather > 0)) return 0;
+  const u = clamp((d - radius) / feather, 0, 1);
+  return 1 - u * u * (3 - 2 * u);
+}
+
 export function isInside(rect: Rect, px: number, py: number): boolean {
   return px >= rect.x && px <= rect.x + rect.w && py >= rect.y && py <= rect.y + rect.h;
 }

@@ -3,8 +3,10 @@
 // Everything is in canvas CSS pixels; the caller sets the device-pixel-ratio transform.
 
 import {
+  MASK_FEATHER,
   curveBeziers,
   endDirection,
+  maskWeight,
   radiusToCanvas,
   toCanvas,
   type PathLike,
@@ -36,7 +38,33 @@ export interface PathStyle {
   handles: boolean;
 }
 
-/** One motion path: translucent start disk, the Catmull-Rom curve, an arrowhead, handles. */
+/**
+ * What a path moves, as the warp engine weighs it: solid over the disk, fading over the
+ * feathered edge beyond it. Drawn under the static paint, which wins where the two overlap.
+ */
+export function drawMask(ctx: CanvasRenderingContext2D, rect: Rect, path: PathLike, color: string, selected: boolean): void {
+  const start = path.points[0];
+  if (!start) return;
+  const c = toCanvas(rect, start);
+  const r = radiusToCanvas(rect, path.radius);
+  const outer = r * (1 + MASK_FEATHER);
+  if (!(outer > 0)) return;
+  const alpha = selected ? 0.3 : 0.18;
+  const fill = ctx.createRadialGradient(c.x, c.y, 0, c.x, c.y, outer);
+  fill.addColorStop(0, withAlpha(color, alpha));
+  const steps = 6;
+  for (let k = 0; k <= steps; k++) {
+    const d = r + ((outer - r) * k) / steps;
+    fill.addColorStop(d / outer, withAlpha(color, alpha * maskWeight(d, r)));
+  }
+  ctx.save();
+  circlePath(ctx, c, outer);
+  ctx.fillStyle = fill;
+  ctx.fill();
+  ctx.restore();
+}
+
+/** One motion path: the outline of the disk it moves, the Catmull-Rom curve, an arrowhead, handles. */
 export function drawPath(ctx: CanvasRenderingContext2D, rect: Rect, path: PathLike, style: PathStyle): void {
   const pts = path.points.map((p) => toCanvas(rect, p));
   if (pts.length === 0) return;
@@ -46,10 +74,8 @@ export function drawPath(ctx: CanvasRenderingContext2D, rect: Rect, path: PathLi
   ctx.lineCap = "round";
   ctx.lineJoin = "round";
 
-  // What moves: the disk around the start.
+  // What moves: the disk around the start (its soft mask is drawn by drawMask).
   circlePath(ctx, pts[0], r);
-  ctx.fillStyle = withAlpha(color, selected ? 0.24 : 0.14);
-  ctx.fill();
   ctx.setLineDash([6, 4]);
   ctx.lineWidth = selected ? 2 : 1.5;
   ctx.strokeStyle = withAlpha(color, selected ? 1 : 0.85);
