@@ -4,7 +4,9 @@
 //! its points (one point: a disk). The mask is 1 inside, then falls smoothly to 0 over a short
 //! edge just outside: `edge = max(STATIC_EDGE_FRACTION * radius, STATIC_EDGE_MIN_PX)` pixels.
 //! Everything the creator painted is therefore fully static. The renderer multiplies the
-//! object displacement at a scene point by `1 - mask` there.
+//! object displacement at a scene point by `1 - mask` there. The same capsules
+//! ([`StaticShapes`]) give the deformation its anchors on their outline and tell the moving
+//! masks where to give way, so the picture bends towards a brush instead of tearing at it.
 
 use rayon::prelude::*;
 

@@ -1,11 +1,13 @@
 //! The background plate: the source picture with every motion path's start area filled in from
 //! its surroundings, built once per [`super::Warper`].
 //!
-//! A path carries the content of its start disk away; whatever the frame shows where that
-//! content is no longer (the vacated area, and the fall-off band around the moving disk, whose
-//! backward map sweeps across the start area) must not show the content again. So every output
-//! pixel that is not inside a carried disk samples the plate instead of the source; outside
-//! the start areas the two are the same picture.
+//! A path carries the content of its start disk away. For a move the picture can follow by
+//! bending ([`super::field`]) nothing else is needed; for a longer one the field cuts the disk
+//! out, and whatever the frame shows where that content is no longer (the vacated area, and the
+//! feather around the moving disk, whose backward map sweeps across the start area) must not
+//! show the content again. So output pixels outside the carried disks sample the plate instead
+//! of the source, by the share of the move that is cut out; outside the start areas the two
+//! are the same picture.
 //!
 //! The fill of a start area around `s` with the path's radius `R` (pixels), for a pixel at
 //! polar coordinates `(r, θ)` around `s`:
