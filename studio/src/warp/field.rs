@@ -280,26 +280,51 @@ pub(crate) fn distance_to_polyline(line: &[(f32, f32)], x: f32, y: f32) -> f32 {
 /// mask, carried by the path's elastic move (none for a path at its start: there they hold
 /// the picture like anchors), and less of it where a static brush or another mask claims them.
 pub(crate) fn handles(masks: &[MovingMask], statics: Option<&StaticShapes>) -> Vec<Control> {
+    // Each mask's ring where it would be if the content moved by its elastic share.
+    struct Ring {
+        cx: f32,
+        cy: f32,
+        radius: f32,
+        ex: f32,
+        ey: f32,
+    }
+    let rings: Vec<Ring> = masks
+        .iter()
+        .map(|m| {
+            let (ex, ey) = (m.ox * m.elastic, m.oy * m.elastic);
+            Ring {
+                cx: m.cx - m.ox + ex,
+                cy: m.cy - m.oy + ey,
+                radius: m.radius + m.feather,
+                ex,
+                ey,
+            }
+        })
+        .collect();
     let mut out = Vec::with_capacity(masks.len() * RING_HANDLES);
     for (k, m) in masks.iter().enumerate() {
-        let (ex, ey) = (m.ox * m.elastic, m.oy * m.elastic);
-        let ring = m.radius + m.feather;
+        let own = &rings[k];
+        let (ex, ey) = (own.ex, own.ey);
         for i in 0..RING_HANDLES {
             let a = std::f32::consts::TAU * i as f32 / RING_HANDLES as f32;
-            // Where the ring is if the content moved by its elastic share.
-            let (x, y) = (
-                m.cx - m.ox + ex + ring * a.cos(),
-                m.cy - m.oy + ey + ring * a.sin(),
-            );
-            // Where a static brush or another mask claims the handle it moves less (a handle
-            // that counted less would still pull hard right at itself, against an anchor).
+            let (x, y) = (own.cx + own.radius * a.cos(), own.cy + own.radius * a.sin());
+            // Where another path's ring reaches this handle, the two share their moves (two
+            // nearby handles pulling apart would fold the picture between them); where a
+            // static brush or another mask claims it, it moves less.
+            let (mut sw, mut sx, mut sy) = (1.0f32, ex, ey);
             let mut carry = 1.0 - statics.map_or(0.0, |s| s.nearness(x, y, m.radius));
             for (j, other) in masks.iter().enumerate() {
-                if j != k {
-                    carry *= 1.0 - other.weight(x, y);
+                if j == k {
+                    continue;
                 }
+                let r = &rings[j];
+                let g = mask_weight((x - r.cx).hypot(y - r.cy), r.radius, other.feather);
+                sw += g;
+                sx += g * r.ex;
+                sy += g * r.ey;
+                carry *= 1.0 - other.weight(x, y);
             }
-            out.push(Control::sharp(x, y, ex * carry, ey * carry));
+            out.push(Control::sharp(x, y, sx / sw * carry, sy / sw * carry));
         }
     }
     out
