@@ -602,7 +602,7 @@ fn the_moved_content_shows_only_where_it_is_now() {
                 stray += 1;
             }
         }
-        // No ghost at the start, no streak in the fall-off band: all of it, and only there.
+        // No ghost at the start, no streak in the feather: all of it, and only there.
         assert_eq!(stray, 0, "t = {t}: {stray} red pixels away from the patch");
         assert!(
             (near as f32 / red0 as f32 - 1.0).abs() < 0.03,
