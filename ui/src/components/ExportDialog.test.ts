@@ -48,7 +48,7 @@ describe("ExportDialog", () => {
     expect(screen.getByTestId("preset-original").textContent).toContain("1600 × 1200");
     expect(screen.getByTestId("preset-tiktok").getAttribute("aria-checked")).toBe("true");
     expect(screen.getAllByText("30 fps").length).toBe(7);
-    expect(screen.getByTestId("export-dialog").textContent).toContain("1080 × 1920 · 30 fps · 4 s");
+    expect(screen.getByTestId("export-dialog").textContent).toContain("1080 × 1920 · 30 fps · 0:04.00 · H.264 MP4");
   });
 
   it("emits the chosen preset and fit", async () => {
