@@ -530,10 +530,6 @@ export class Studio {
     if (this.selectedClip === id) this.selectedClip = null;
   }
 
-  togglePlay(): void {
-    this.playing = !this.playing;
-  }
-
   // ---- importing ----
 
   async importPhoto(): Promise<void> {
