@@ -35,7 +35,7 @@ describe("CameraKeys", () => {
             shot_size: "medium",
             seed: 0,
             transition: { kind: "cut", seconds: 0 },
-            subjects: [],
+            subjects: [], crop: { x: 0.5, y: 0.5, zoom: 1 },
             motion: {
               paths: [],
               statics: [],

@@ -9,6 +9,9 @@ const api = vi.hoisted(() => ({
   cancelExport: vi.fn(async () => {}),
   setMenuLanguage: vi.fn(async () => {}),
   errorMessage: (e: unknown) => (typeof e === "string" ? e : String(e)),
+  previewFrame: vi.fn(async () => {
+    throw new Error("no backend");
+  }),
 }));
 vi.mock("../lib/api", () => api);
 
@@ -23,7 +26,7 @@ function project(overrides: Partial<Project["export"]> = {}): Project {
         image: "assets/abc.jpg",
         image_size: [1600, 1200],
         seconds: 4,
-        source: "image", prompt: "", negative_prompt: "", shot_size: "medium", seed: 0, transition: { kind: "cut", seconds: 0 }, subjects: [],
+        source: "image", prompt: "", negative_prompt: "", shot_size: "medium", seed: 0, transition: { kind: "cut", seconds: 0 }, subjects: [], crop: { x: 0.5, y: 0.5, zoom: 1 },
         motion: { paths: [], statics: [], camera: { kind: "static", amount: 0.15, easing: "ease-in-out" } },
       },
     ],
@@ -135,5 +138,19 @@ describe("ExportDialog", () => {
     render(ExportDialog, { project: p, onchange: vi.fn(), onclose: vi.fn() });
     expect((screen.getByTestId("export-start") as HTMLButtonElement).disabled).toBe(true);
     expect(screen.getByTestId("export-no-image")).toBeTruthy();
+  });
+
+  it("previews each shot's framing and flags a picture scaled up past 2x", async () => {
+    const p = project();
+    render(ExportDialog, { project: p, onchange: () => {}, onclose: () => {} });
+    expect(screen.getByTestId("export-framing").querySelectorAll("li").length).toBe(1);
+    expect(screen.queryByTestId("export-upscale")).toBeNull();
+  });
+
+  it("says a 451x300 photo in a 1080x1920 frame will look soft", async () => {
+    const p = project();
+    p.shots[0].image_size = [451, 300];
+    render(ExportDialog, { project: p, onchange: () => {}, onclose: () => {} });
+    expect(screen.getByTestId("export-upscale").textContent).toMatch(/451×300 picture is scaled up 6\.4× to fill 1080×1920/);
   });
 });

@@ -40,7 +40,7 @@ describe("Inspector", () => {
             image: "assets/a.jpg",
             image_size: [800, 600],
             seconds: 5,
-            source: "image", prompt: "", negative_prompt: "", shot_size: "medium", seed: 0, transition: { kind: "cut", seconds: 0 }, subjects: [],
+            source: "image", prompt: "", negative_prompt: "", shot_size: "medium", seed: 0, transition: { kind: "cut", seconds: 0 }, subjects: [], crop: { x: 0.5, y: 0.5, zoom: 1 },
             motion: {
               paths: [
                 { points: [{ x: 0.1, y: 0.1 }, { x: 0.3, y: 0.3 }], radius: 0.1 },

@@ -30,7 +30,7 @@ function shot(id: string, name: string, seconds: number): Shot {
     shot_size: "medium",
     seed: 0,
     transition: { kind: "cut", seconds: 0 },
-    subjects: [],
+    subjects: [], crop: { x: 0.5, y: 0.5, zoom: 1 },
     motion: { paths: [], statics: [], camera: { kind: "static", amount: 0.15, easing: "ease-in-out" } },
   } as Shot;
 }

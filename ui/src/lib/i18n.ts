@@ -24,6 +24,7 @@ export const en = {
   "toolbar.select": "Select and edit",
   "toolbar.path": "Motion path",
   "toolbar.static": "Static brush",
+  "toolbar.frame": "Frame: move and zoom the picture in the output",
   "toolbar.undo": "Undo",
   "toolbar.redo": "Redo",
   "toolbar.export": "Export video",
@@ -45,6 +46,10 @@ export const en = {
   // Status bar
   "status.hint.select": "Click a path to select it · drag its handles to reshape · Delete removes it",
   "status.hint.path": "Press on what should move, drag the way it should go, release",
+  "status.hint.frame": "Drag to move the picture in the output frame · wheel to zoom · double-click to centre",
+  "stage.upscale": "Scaled up {x}× to fill {w}×{h}: it will look soft",
+  "stage.pathsOutside": "{n} of the paths leave the exported frame (marked red)",
+  "stage.frameSize": "Export frame {w}×{h}",
   "status.hint.static": "Paint what must stay still · [ and ] change the brush size",
   "status.hint.erase": "Drag over static paint to erase it",
   "status.hint.noImage": "Import a photo to start (I)",
@@ -127,6 +132,9 @@ export const en = {
   "export.cancelled": "Export cancelled. No file was written.",
   "export.failed": "Export failed",
   "export.noImage": "Every shot needs a photo before exporting.",
+  "export.framing": "Framing (move a shot's picture with the Frame tool, F)",
+  "export.upscaled": "{name}: the {w}×{h} picture is scaled up {x}× to fill {ow}×{oh} and will look soft.",
+  "export.remaining": "about {time} left",
   "export.again": "Export again",
 
   // Confirm
@@ -392,6 +400,7 @@ export const zhCN: Dictionary = {
   "toolbar.select": "选择与编辑",
   "toolbar.path": "运动路径",
   "toolbar.static": "静止笔刷",
+  "toolbar.frame": "取景：在输出画面中移动和缩放图片",
   "toolbar.undo": "撤销",
   "toolbar.redo": "重做",
   "toolbar.export": "导出视频",
@@ -411,6 +420,10 @@ export const zhCN: Dictionary = {
 
   "status.hint.select": "点击路径即可选中 · 拖动控制点调整形状 · 按 Delete 删除",
   "status.hint.path": "按住要动的物体，沿着它该走的方向拖动，然后松开",
+  "status.hint.frame": "拖动以在输出画面中移动图片 · 滚轮缩放 · 双击居中",
+  "stage.upscale": "放大了 {x} 倍以填满 {w}×{h}：画面会发虚",
+  "stage.pathsOutside": "有 {n} 条路径超出导出画面（红色标出）",
+  "stage.frameSize": "导出画面 {w}×{h}",
   "status.hint.static": "涂抹需要保持不动的区域 · 用 [ 和 ] 调整笔刷大小",
   "status.hint.erase": "在静止区域上拖动即可擦除",
   "status.hint.noImage": "先导入一张照片（I）",
@@ -491,6 +504,9 @@ export const zhCN: Dictionary = {
   "export.cancelled": "已取消导出，未写入任何文件。",
   "export.failed": "导出失败",
   "export.noImage": "每个镜头都需要一张照片才能导出。",
+  "export.framing": "取景（用取景工具 F 移动镜头的图片）",
+  "export.upscaled": "{name}：{w}×{h} 的图片被放大 {x} 倍以填满 {ow}×{oh}，画面会发虚。",
+  "export.remaining": "约剩 {time}",
   "export.again": "再次导出",
 
   "confirm.title": "要保存对“{name}”的更改吗？",

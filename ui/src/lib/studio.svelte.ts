@@ -6,6 +6,7 @@ import * as api from "./api";
 import type { AudioClip } from "./bindings/AudioClip";
 import type { AudioPeaks } from "./bindings/AudioPeaks";
 import type { Camera } from "./bindings/Camera";
+import type { Crop } from "./bindings/Crop";
 import type { ExportSettings } from "./bindings/ExportSettings";
 import type { Motion } from "./bindings/Motion";
 import type { OpenedProject } from "./bindings/OpenedProject";
@@ -30,7 +31,7 @@ import {
 import { notices } from "./notices.svelte";
 import { clampGain, clampStart, clampTrim, indexAfterMove, moveItem } from "./timeline";
 
-export type Tool = "select" | "path" | "static";
+export type Tool = "select" | "path" | "static" | "frame";
 export type StaticMode = "paint" | "erase";
 type ConfirmChoice = "save" | "discard" | "cancel";
 
@@ -194,6 +195,15 @@ export class Studio {
     this.edit((p) => {
       while (p.shots.length <= this.shotIndex) p.shots.push(newShot(p.shots.length));
       fn(p.shots[this.shotIndex]);
+    }, collapseKey);
+  }
+
+  /** Moves or zooms the selected shot's picture in the output frame. */
+  setCrop(crop: Crop, collapseKey?: string): void {
+    const now = this.shot?.crop;
+    if (now && now.x === crop.x && now.y === crop.y && now.zoom === crop.zoom) return;
+    this.editShot((s) => {
+      s.crop = { ...crop };
     }, collapseKey);
   }
 

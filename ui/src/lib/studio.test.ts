@@ -38,7 +38,7 @@ function project(): Project {
         image: null,
         image_size: null,
         seconds: 5,
-        source: "image", prompt: "", negative_prompt: "", shot_size: "medium", seed: 0, transition: { kind: "cut", seconds: 0 }, subjects: [],
+        source: "image", prompt: "", negative_prompt: "", shot_size: "medium", seed: 0, transition: { kind: "cut", seconds: 0 }, subjects: [], crop: { x: 0.5, y: 0.5, zoom: 1 },
         motion: { paths: [], statics: [], camera: { kind: "static", amount: 0.15, easing: "ease-in-out" } },
       },
     ],
