@@ -169,7 +169,7 @@ export const en = {
   "transition.crossfade": "Crossfade",
   "transition.dip": "Dip to black",
 
-  // Shot settings, subjects and script to storyboard (issue 4)
+  // Shot settings, subjects and script to storyboard
   "inspector.negativePrompt": "Negative prompt",
   "inspector.negativePlaceholder": "What to avoid: blur, extra fingers, text…",
   "inspector.shotSize": "Shot size",
@@ -285,7 +285,7 @@ export const en = {
   "notice.audioWarning": "Only part of the sound could be read: {warning}",
   "notice.peaksFailed": "Could not draw the waveform of {name}: {error}",
 
-  // Generation and the Models panel (issue 5)
+  // Generation and the Models panel
   "toolbar.models": "Models",
   "generate.title": "Generate",
   "generate.engine": "Engine",
@@ -650,7 +650,7 @@ export const zhCN: Dictionary = {
   "notice.audioWarning": "只能读取声音的一部分：{warning}",
   "notice.peaksFailed": "无法绘制 {name} 的波形：{error}",
 
-  // Generation and the Models panel (issue 5)
+  // Generation and the Models panel
   "toolbar.models": "模型",
   "generate.title": "生成",
   "generate.engine": "引擎",
