@@ -383,7 +383,11 @@ export class Studio {
   addShot(): void {
     const at = Math.min(this.shotIndex + 1, this.project.shots.length);
     this.edit((p) => {
-      p.shots.splice(at, 0, newShot(p.shots.length));
+      const shot = newShot(p.shots.length);
+      // A name in the creator's language; it stays the shot's name wherever the shot moves
+      // (the strip shows the position beside it).
+      shot.name = t("storyboard.newName", { n: p.shots.length + 1 });
+      p.shots.splice(at, 0, shot);
     });
     this.shotIndex = at;
     this.selected = null;

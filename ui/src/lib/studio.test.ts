@@ -293,6 +293,13 @@ describe("Studio", () => {
     expect(s.project.shots[0].name).toBe("Shot 2 copy");
   });
 
+  it("names a new shot in the creator's language", () => {
+    setLang("zh-CN");
+    s.addShot();
+    expect(s.project.shots[1].name).toBe("镜头 2");
+    setLang("en");
+  });
+
   it("edits the selected shot only and keeps the last one", () => {
     s.addShot();
     s.setPrompt("a dog runs");
