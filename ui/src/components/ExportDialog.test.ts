@@ -7,6 +7,7 @@ const api = vi.hoisted(() => ({
   pickExportPath: vi.fn<(name: string) => Promise<string | null>>(),
   exportVideo: vi.fn<(req: unknown, onProgress: (p: { done: number; total: number }) => void) => Promise<void>>(),
   cancelExport: vi.fn(async () => {}),
+  showExport: vi.fn(async () => {}),
   setMenuLanguage: vi.fn(async () => {}),
   errorMessage: (e: unknown) => (typeof e === "string" ? e : String(e)),
   previewFrame: vi.fn(async () => {
@@ -94,10 +95,16 @@ describe("ExportDialog", () => {
     const bar = await screen.findByTestId("export-progress");
     await waitFor(() => expect(bar.getAttribute("aria-valuenow")).toBe("30"));
     expect(bar.textContent).toContain("30 of 120");
+    // From the rate so far: the time left, in the one time format.
+    expect(screen.getByTestId("export-remaining").textContent).toMatch(/about \d+:\d\d\.\d\d left/);
 
     finish();
     const done = await screen.findByTestId("export-done");
     expect(done.textContent).toContain("/videos/Dog run.mp4");
+    await fireEvent.click(screen.getByTestId("export-reveal"));
+    expect(api.showExport).toHaveBeenCalledWith("/videos/Dog run.mp4", true);
+    await fireEvent.click(screen.getByTestId("export-play"));
+    expect(api.showExport).toHaveBeenLastCalledWith("/videos/Dog run.mp4", false);
   });
 
   it("cancels a running export", async () => {

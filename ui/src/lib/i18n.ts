@@ -152,6 +152,8 @@ export const en = {
   "export.framing": "Framing (move a shot's picture with the Frame tool, F)",
   "export.upscaled": "{name}: the {w}×{h} picture is scaled up {x}× to fill {ow}×{oh} and will look soft.",
   "export.remaining": "about {time} left",
+  "export.play": "Play",
+  "export.reveal": "Show in folder",
   "export.again": "Export again",
 
   // Confirm
@@ -318,7 +320,7 @@ export const en = {
   "generate.steps": "Steps",
   "generate.guidance": "Guidance",
   "generate.shift": "Shift",
-  "generate.shiftAuto": "model's",
+  "generate.shiftAuto": "auto",
   "generate.tWeak": "Background follows the warp until step",
   "generate.tStrong": "Motion follows the warp until step",
   "generate.advanced": "Advanced",
@@ -544,6 +546,8 @@ export const zhCN: Dictionary = {
   "export.framing": "取景（用取景工具 F 移动镜头的图片）",
   "export.upscaled": "{name}：{w}×{h} 的图片被放大 {x} 倍以填满 {ow}×{oh}，画面会发虚。",
   "export.remaining": "约剩 {time}",
+  "export.play": "播放",
+  "export.reveal": "在文件夹中显示",
   "export.again": "再次导出",
 
   "confirm.title": "要保存对“{name}”的更改吗？",
@@ -703,7 +707,7 @@ export const zhCN: Dictionary = {
   "generate.steps": "步数",
   "generate.guidance": "引导强度",
   "generate.shift": "偏移",
-  "generate.shiftAuto": "模型默认",
+  "generate.shiftAuto": "自动",
   "generate.tWeak": "背景跟随变形直到第几步",
   "generate.tStrong": "运动跟随变形直到第几步",
   "generate.advanced": "高级",
