@@ -11,7 +11,8 @@ import type { Shot } from "./bindings/Shot";
 import { outputSize } from "./presets";
 
 export const DEFAULT_CROP: Crop = { x: 0.5, y: 0.5, zoom: 1 };
-export const MAX_ZOOM = 8;
+/** As Crop::MAX_ZOOM: the export warps the zoomed picture, so its cost grows with the zoom squared. */
+export const MAX_ZOOM = 3;
 /** Past this many output pixels per picture pixel a photo looks soft on a phone. */
 export const HEAVY_UPSCALE = 2;
 
@@ -101,7 +102,7 @@ export function dragCrop(f: Framing, crop: Crop, dx: number, dy: number): Crop {
   return { ...clampCrop(crop), x: centre(k.x, k.w, dx), y: centre(k.y, k.h, dy) };
 }
 
-/** The crop zoomed by `factor`, keeping its centre. */
+/** The crop zoomed by `factor`, keeping its centre (1 to MAX_ZOOM). */
 export function zoomCrop(crop: Crop, factor: number): Crop {
   const c = clampCrop(crop);
   return clampCrop({ ...c, zoom: Math.round(c.zoom * factor * 1000) / 1000 });
