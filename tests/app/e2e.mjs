@@ -628,17 +628,17 @@ await withApp("en-US", async () => {
   assert.equal(await play(), "Play");
   assert.equal(await session.exec(`return document.querySelectorAll('[data-testid="play-toggle"]').length;`), 0, "one play control");
 
-  step("import a picture and choose TikTok: the stage shows the 9:16 frame");
+  step("import a picture and choose X (720x1280): the stage shows the 9:16 frame");
   await session.click("import-button");
   await session.waitFor("the picture", async () => (await body("imageLoaded")) === "true");
   await setField("duration-input", 2);
   await session.click("export-button");
   await session.waitFor("export dialog", () => session.find("export-dialog"));
-  await session.click("preset-tiktok");
+  await session.click("preset-x");
   await session.click("fit-crop");
   await session.waitFor("the framing preview", () => session.find("export-framing"));
   await session.click("export-dismiss");
-  await session.waitFor("the frame size on the stage", async () => /1080×1920/.test(await session.text("frame-notes")));
+  await session.waitFor("the frame size on the stage", async () => /720×1280/.test(await session.text("frame-notes")));
 
   step("drag the frame to the picture's right edge with the Frame tool");
   await session.click("tool-frame");
@@ -649,7 +649,7 @@ await withApp("en-US", async () => {
   await sleep(300);
   writeFileSync(join(outDir, "app-frame.png"), await session.screenshot());
 
-  step("the export keeps the right side (blue), at 1080x1920, read back by ffprobe");
+  step("the export keeps the right side (blue), at 720x1280, read back by ffprobe");
   await session.click("export-button");
   await session.waitFor("export dialog", () => session.find("export-dialog"));
   await session.click("export-start");
@@ -657,7 +657,7 @@ await withApp("en-US", async () => {
   const probe = JSON.parse(execFileSync("ffprobe", ["-v", "error", "-count_frames", "-show_streams", "-of", "json", framedMp4]));
   const v = probe.streams.find((s) => s.codec_type === "video");
   assert.equal(v.codec_name, "h264");
-  assert.equal(`${v.width}x${v.height}`, "1080x1920");
+  assert.equal(`${v.width}x${v.height}`, "720x1280");
   assert.equal(Number(v.nb_read_frames), 60, "2 s at 30 fps");
   const rgb = execFileSync("ffmpeg", ["-v", "error", "-i", framedMp4, "-vf", "select=eq(n\\,30),scale=1:1", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]);
   assert.ok(rgb[2] > 150 && rgb[0] < 90, `the exported frame is the picture's blue right side: rgb(${[...rgb].join(",")})`);
