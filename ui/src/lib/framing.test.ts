@@ -50,3 +50,14 @@ describe("framing a picture into the output", () => {
     expect(upscaleOf(frameShot([4000, 3000], [1080, 1920], "crop"), 4000)).toBeLessThan(1);
   });
 });
+
+describe("paths and the kept frame", () => {
+  it("marks a path that leaves the kept part of the picture", async () => {
+    const { pathLeavesFrame } = await import("./overlay");
+    const kept = keptPart(frameShot([1600, 900], [1080, 1920], "crop"));
+    const inside = { points: [{ x: 0.45, y: 0.2 }, { x: 0.55, y: 0.8 }], radius: 0.05 };
+    const across = { points: [{ x: 0.5, y: 0.5 }, { x: 0.9, y: 0.5 }], radius: 0.05 };
+    expect(pathLeavesFrame(inside, kept)).toBe(false);
+    expect(pathLeavesFrame(across, kept)).toBe(true);
+  });
+});
