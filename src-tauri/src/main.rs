@@ -51,6 +51,7 @@ fn main() {
             commands::preview::preview_frame,
             commands::export::export_video,
             commands::export::cancel_export,
+            commands::export::show_export,
             commands::audio::import_audio,
             commands::audio::audio_peaks,
             commands::audio::detect_beats,

@@ -10,7 +10,7 @@ use image::imageops::FilterType;
 use image::RgbImage;
 use thiserror::Error;
 
-use crate::export::{export_mp4, ExportError, Fit, Framing, Preset, VideoSpec};
+use crate::export::{export_mp4, Crop, ExportError, Fit, Framing, Preset, VideoSpec};
 use crate::generate::GeneratedClip;
 use crate::motion::{Motion, MotionError};
 use crate::picture::PictureError;
@@ -44,6 +44,8 @@ pub struct ShotSettings {
     /// `None` keeps the picture's own size (rounded down to even numbers).
     pub preset: Option<Preset>,
     pub fit: Fit,
+    /// Where the frame sits on the picture.
+    pub crop: Crop,
 }
 
 /// The output frame size for a picture of `picture_size`.
@@ -96,12 +98,13 @@ impl ShotRenderer {
             height,
             fps: settings.fps,
         };
-        let framing = Framing::new(
+        let framing = Framing::with_crop(
             picture.width(),
             picture.height(),
             width,
             height,
             settings.fit,
+            settings.crop,
         );
         let (cw, ch) = framing.content_size();
         let content = if (cw, ch) == picture.dimensions() {

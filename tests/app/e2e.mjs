@@ -310,6 +310,7 @@ await withApp("en-US", async () => {
   assert.equal(await body("shotIndex"), "0", "the first new shot is selected");
 
   step("edit the second shot's negative prompt, shot size and seed");
+  await session.click("inspector-tab-shot");
   await session.click("shot-card-1");
   await session.waitFor("shot 2 selected", async () => (await body("shotIndex")) === "1");
   await setField("shot-negative", "blurry, extra fingers");
@@ -459,6 +460,7 @@ await withApp("en-US", async () => {
   step("import a picture; image-to-video at 96x32, 5 frames, 3 steps");
   await session.click("import-button");
   await session.waitFor("the picture", async () => (await body("imageLoaded")) === "true");
+  await session.click("inspector-tab-generate");
   await setField("gen-engine", "wan-image-to-video");
   await session.waitFor("the model settings", () => session.find("gen-steps"));
   await setField("gen-steps", 3);
@@ -606,5 +608,93 @@ await withApp("en-US", async () => {
   assert.ok(last < 20, `the last key is a close-up, not the picture (PSNR ${last} dB)`);
   // Its own data folder: the default one would reopen the earlier scenarios' story.
 }, { MOTIONBOARD_TEST_PICK_EXPORT: keysMp4, MOTIONBOARD_DATA_DIR: join(work, "data-keys") });
+// The stage at 1280x800: one clock and one play control, the export frame of the chosen
+// format on the stage with its safe area, a shot's crop dragged with the Frame tool and
+// kept by the export (read back by ffprobe and compared with the picture's right side by
+// its mean colour), a small picture flagged as soft, panels that resize and collapse.
+const framedMp4 = join(work, "framed.mp4");
+const halves = join(work, "halves.png");
+// 640x240, left half red, right half blue: a 9:16 frame dragged to the right keeps blue.
+execFileSync("ffmpeg", [
+  "-v", "error", "-f", "lavfi", "-i", "color=c=0xd02020:s=320x240,format=rgb24",
+  "-f", "lavfi", "-i", "color=c=0x2020d0:s=320x240,format=rgb24",
+  "-filter_complex", "[0][1]hstack", "-frames:v", "1", halves,
+]);
+await withApp("en-US", async () => {
+  await session.setWindowSize(1280, 800);
+  await session.waitFor("a 1280x800 window", async () => (await session.exec("return window.innerWidth;")) <= 1280);
+  step("a new project shows a play button, not a pressed pause");
+  const play = () => session.exec(`return document.querySelector('[data-testid="timeline-play"]').getAttribute("aria-label");`);
+  assert.equal(await play(), "Play");
+  assert.equal(await session.exec(`return document.querySelectorAll('[data-testid="play-toggle"]').length;`), 0, "one play control");
+
+  step("import a picture and choose X (720x1280): the stage shows the 9:16 frame");
+  await session.click("import-button");
+  await session.waitFor("the picture", async () => (await body("imageLoaded")) === "true");
+  await setField("duration-input", 2);
+  await session.click("export-button");
+  await session.waitFor("export dialog", () => session.find("export-dialog"));
+  await session.click("preset-x");
+  await session.click("fit-crop");
+  await session.waitFor("the framing preview", () => session.find("export-framing"));
+  await session.click("export-dismiss");
+  await session.waitFor("the frame size on the stage", async () => /720×1280/.test(await session.text("frame-notes")));
+
+  step("drag the frame to the picture's right edge with the Frame tool");
+  await session.click("tool-frame");
+  const r = await session.rect("stage-canvas");
+  const cy = r.y + r.height / 2;
+  await session.drag([[r.x + r.width / 2, cy], [r.x + r.width / 2 + 40, cy], [r.x + r.width - 2, cy]]);
+  await session.waitFor("the crop moved right", async () => Number((await body("shotCrops")).split(",")[0]) > 0.6);
+  await sleep(300);
+  writeFileSync(join(outDir, "app-frame.png"), await session.screenshot());
+
+  step("the export keeps the right side (blue), at 720x1280, read back by ffprobe");
+  await session.click("export-button");
+  await session.waitFor("export dialog", () => session.find("export-dialog"));
+  await session.click("export-start");
+  await session.waitFor("export done", () => session.find("export-done"), 240000);
+  const probe = JSON.parse(execFileSync("ffprobe", ["-v", "error", "-count_frames", "-show_streams", "-of", "json", framedMp4]));
+  const v = probe.streams.find((s) => s.codec_type === "video");
+  assert.equal(v.codec_name, "h264");
+  assert.equal(`${v.width}x${v.height}`, "720x1280");
+  assert.equal(Number(v.nb_read_frames), 60, "2 s at 30 fps");
+  const rgb = execFileSync("ffmpeg", ["-v", "error", "-i", framedMp4, "-vf", "select=eq(n\\,30),scale=1:1", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]);
+  assert.ok(rgb[2] > 150 && rgb[0] < 90, `the exported frame is the picture's blue right side: rgb(${[...rgb].join(",")})`);
+  await session.click("export-dismiss");
+
+  step("a second shot: Space plays the sequence, and the stage and timeline agree");
+  await session.click("shot-add");
+  await session.waitFor("two shots", async () => (await body("shotCount")) === "2");
+  await session.click("import-button");
+  await session.waitFor("picture 2", async () => (await body("shotsWithImage")) === "2");
+  await session.exec("document.activeElement && document.activeElement.blur();");
+  await session.chord([], " ");
+  await session.waitFor("the sequence plays", async () => (await body("playing")) === "true" && (await body("stageMode")) === "sequence");
+  await sleep(600);
+  await session.chord([], " ");
+  await session.waitFor("paused", async () => (await body("playing")) === "false");
+  const shown = await session.text("timeline-time");
+  assert.equal(await session.text("status-time"), shown, "the status bar and the timeline show one time");
+  assert.match(shown, /^\d+:\d\d\.\d\d \/ 0:07\.00$/, `m:ss.cc over the 2 + 5 s sequence: ${shown}`);
+
+  step("panels: collapse the timeline and the inspector, then bring them back");
+  const stageH = async () => (await session.rect("stage-canvas")).height;
+  const before = await stageH();
+  await session.click("toggle-timeline");
+  await session.waitFor("a taller stage", async () => (await stageH()) > before + 80);
+  await session.click("toggle-inspector");
+  await session.waitFor("no inspector", async () => !(await session.exec(`return !!document.querySelector('[data-testid="inspector-panel"]');`)));
+  await session.click("toggle-inspector");
+  await session.click("toggle-timeline");
+  await session.waitFor("the timeline back", async () => Math.abs((await stageH()) - before) < 4);
+  await session.click("stage-shot");
+  await sleep(300);
+  writeFileSync(join(outDir, "app-1280x800.png"), await session.screenshot());
+}, {
+  MOTIONBOARD_DATA_DIR: join(work, "data-frame"),
+  MOTIONBOARD_TEST_PICK_IMAGE: halves,
+  MOTIONBOARD_TEST_PICK_EXPORT: framedMp4,
+});
 if (process.exitCode) process.exit(process.exitCode);
 console.log("e2e: passed");

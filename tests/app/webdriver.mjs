@@ -91,6 +91,11 @@ export class Session {
     await this.cmd("DELETE", "/actions");
   }
 
+  /** Sets the window's outer size in CSS pixels (W3C Set Window Rect). */
+  async setWindowSize(width, height) {
+    return this.cmd("POST", "/window/rect", { width, height });
+  }
+
   async screenshot() {
     return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
   }

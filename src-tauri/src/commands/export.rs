@@ -64,3 +64,49 @@ pub async fn export_video(
 pub fn cancel_export(state: State<'_, AppState>) {
     state.export_cancel.store(true, Ordering::SeqCst);
 }
+
+/// Opens the exported file in the system's video player, or (`reveal`) its folder in the file
+/// manager, without waiting for either.
+#[tauri::command]
+pub fn show_export(path: String, reveal: bool) -> Result<(), String> {
+    let file = PathBuf::from(&path);
+    if !file.is_file() {
+        return Err(format!("{path} is not there any more; export again"));
+    }
+    let target = if reveal {
+        file.parent()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| file.clone())
+    } else {
+        file.clone()
+    };
+    let mut command = if cfg!(target_os = "macos") {
+        let mut c = std::process::Command::new("open");
+        if reveal {
+            c.arg("-R").arg(&file);
+        } else {
+            c.arg(&file);
+        }
+        c
+    } else if cfg!(target_os = "windows") {
+        let mut c = std::process::Command::new("explorer");
+        if reveal {
+            c.arg(format!("/select,{}", file.display()));
+        } else {
+            c.arg(&file);
+        }
+        c
+    } else {
+        let mut c = std::process::Command::new("xdg-open");
+        c.arg(&target);
+        c
+    };
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("could not open {}: {e}", target.display()))?;
+    // Reap the opener when it exits, so it does not linger as a zombie.
+    std::thread::spawn(move || {
+        let _ = child.wait();
+    });
+    Ok(())
+}

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
+use studio::export::Crop;
 use studio::picture::load_picture;
 use studio::render::{render_shot_to_mp4, ShotSettings};
 
@@ -145,6 +146,7 @@ fn animate(args: AnimateArgs) -> Result<()> {
         fps: args.fps,
         preset: args.framing.preset,
         fit: args.framing.fit.unwrap_or_default(),
+        crop: Crop::default(),
     };
     let cancel = cancel_on_ctrl_c();
     render_shot_to_mp4(

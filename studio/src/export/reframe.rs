@@ -1,13 +1,72 @@
 //! Reframing: putting a picture of one aspect ratio into an output frame of another.
 //!
 //! The caller resizes (or warps) its picture to [`Framing::content_size`] and hands each
-//! frame to [`Framing::compose`], which crops it ([`Fit::Crop`]) or centres it over a
-//! blurred copy of itself ([`Fit::Blur`]).
+//! frame to [`Framing::compose`], which crops it ([`Fit::Crop`]) or places it over a
+//! blurred copy of itself ([`Fit::Blur`]). A shot's [`Crop`] moves and scales the picture
+//! inside the frame; the frame is always covered (crop) or the picture always whole at
+//! zoom 1 (blur).
 
 use image::RgbImage;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::Fit;
+
+/// Which part of a shot's picture the output frame keeps: the picture point at the frame's
+/// centre and a zoom over the fit. The default (centred, zoom 1) is the plain fit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Crop {
+    /// The picture point at the frame's centre, as a fraction of the picture's width
+    /// (0 left edge, 1 right edge). Moved only as far as the picture still covers the frame.
+    pub x: f32,
+    /// The same, of the height (0 top, 1 bottom).
+    pub y: f32,
+    /// 1 fits the picture to the frame as the export's fit says; 2 keeps half as much of it,
+    /// twice as large. 1 to [`Crop::MAX_ZOOM`].
+    pub zoom: f32,
+}
+
+impl Default for Crop {
+    fn default() -> Self {
+        Crop {
+            x: 0.5,
+            y: 0.5,
+            zoom: 1.0,
+        }
+    }
+}
+
+impl Crop {
+    /// The picture is warped at its zoomed size before the frame is cut from it, so the work
+    /// and memory grow with the square of the zoom: 3x is 9 times the plain fit's pixels.
+    pub const MAX_ZOOM: f32 = 3.0;
+
+    /// The crop with every number in range (a hand-edited file cannot break a render).
+    pub fn clamped(self) -> Crop {
+        let unit = |v: f32| {
+            if v.is_finite() {
+                v.clamp(0.0, 1.0)
+            } else {
+                0.5
+            }
+        };
+        Crop {
+            x: unit(self.x),
+            y: unit(self.y),
+            zoom: if self.zoom.is_finite() {
+                self.zoom.clamp(1.0, Self::MAX_ZOOM)
+            } else {
+                1.0
+            },
+        }
+    }
+}
+
+/// The upscaling above which a picture is flagged as too small for its frame: past 2x a
+/// photo looks soft on a phone.
+pub const HEAVY_UPSCALE: f64 = 2.0;
 
 /// Where a picture of size (src_w, src_h) goes in an output frame of size (out_w, out_h).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,8 +84,24 @@ fn scale(a: u32, b: u32, c: u32) -> u32 {
 }
 
 impl Framing {
-    /// Zero sizes are treated as 1.
+    /// The plain fit, centred. Zero sizes are treated as 1.
     pub fn new(src_w: u32, src_h: u32, out_w: u32, out_h: u32, fit: Fit) -> Framing {
+        Self::with_crop(src_w, src_h, out_w, out_h, fit, Crop::default())
+    }
+
+    /// The fit scaled by `crop.zoom` and moved so that the picture point `crop.x, crop.y`
+    /// is at the frame's centre, as far as the picture still covers the frame along any
+    /// side where it is larger than the frame (a smaller side stays centred). Zero sizes
+    /// are treated as 1.
+    pub fn with_crop(
+        src_w: u32,
+        src_h: u32,
+        out_w: u32,
+        out_h: u32,
+        fit: Fit,
+        crop: Crop,
+    ) -> Framing {
+        let crop = crop.clamped();
         let (sw, sh, ow, oh) = (src_w.max(1), src_h.max(1), out_w.max(1), out_h.max(1));
         // Is the source at least as wide (in aspect) as the output?
         let wider = sw as u64 * oh as u64 >= sh as u64 * ow as u64;
@@ -38,9 +113,16 @@ impl Framing {
             (Fit::Blur, true) => (ow, scale(sh, ow, sw).min(oh)),
             (Fit::Blur, false) => (scale(sw, oh, sh).min(ow), oh),
         };
+        let zoom = crop.zoom as f64;
+        let content = if zoom > 1.0 {
+            let z = |v: u32| ((v as f64 * zoom).round() as u32).max(1);
+            (z(content.0), z(content.1))
+        } else {
+            content
+        };
         let offset = (
-            (ow as i32 - content.0 as i32) / 2,
-            (oh as i32 - content.1 as i32) / 2,
+            axis_offset(ow, content.0, crop.x),
+            axis_offset(oh, content.1, crop.y),
         );
         Framing {
             fit,
@@ -53,6 +135,22 @@ impl Framing {
     /// The size to resize or warp the picture to before [`Framing::compose`].
     pub fn content_size(&self) -> (u32, u32) {
         self.content
+    }
+
+    /// How many output pixels each picture pixel becomes (above 1: upscaled).
+    pub fn upscale(&self, src_w: u32) -> f64 {
+        self.content.0 as f64 / src_w.max(1) as f64
+    }
+
+    /// The part of the picture the frame shows, as fractions of the picture (left, top,
+    /// width, height), clipped to the picture: what the stage draws as the kept frame.
+    pub fn kept(&self) -> (f64, f64, f64, f64) {
+        let (cw, ch) = (self.content.0 as f64, self.content.1 as f64);
+        let left = (-self.offset.0 as f64 / cw).max(0.0);
+        let top = (-self.offset.1 as f64 / ch).max(0.0);
+        let right = ((self.out.0 as f64 - self.offset.0 as f64) / cw).min(1.0);
+        let bottom = ((self.out.1 as f64 - self.offset.1 as f64) / ch).min(1.0);
+        (left, top, right - left, bottom - top)
     }
 
     /// The content's top-left corner in the output frame (negative when cropped).
@@ -95,6 +193,20 @@ impl Framing {
         };
         place(content, offset, out, background.as_ref());
     }
+}
+
+/// Where content of length `content` starts along an output side of length `out`: centred
+/// when it is shorter; else with the content point at fraction `at` in the middle, moved as
+/// far as it still covers the side. Centred content (`at` 0.5) starts where plain centring
+/// (rounding towards zero) puts it.
+fn axis_offset(out: u32, content: u32, at: f32) -> i32 {
+    if content <= out {
+        return (out as i32 - content as i32) / 2;
+    }
+    let free = (content - out) as f64;
+    let want = at as f64 * content as f64 - out as f64 / 2.0;
+    let share = (want / free).clamp(0.0, 1.0);
+    -((free * share + 1e-9).floor() as i32)
 }
 
 /// A small, blurred picture standing for `content` scaled to cover `out`: about an eighth
@@ -348,6 +460,101 @@ mod tests {
     }
 
     #[test]
+    fn a_crop_moves_and_scales_the_kept_part_and_still_covers_the_frame() {
+        // 1600x900 into 1080x1920: cover scale 1920/900, content 3413x1920.
+        let plain = Framing::new(1600, 900, 1080, 1920, Fit::Crop);
+        let centred = Framing::with_crop(1600, 900, 1080, 1920, Fit::Crop, Crop::default());
+        assert_eq!(plain, centred);
+        // All the way left and right: the frame's edge on the picture's edge.
+        let left = Framing::with_crop(
+            1600,
+            900,
+            1080,
+            1920,
+            Fit::Crop,
+            Crop {
+                x: 0.0,
+                ..Crop::default()
+            },
+        );
+        assert_eq!(left.offset(), (0, 0));
+        let right = Framing::with_crop(
+            1600,
+            900,
+            1080,
+            1920,
+            Fit::Crop,
+            Crop {
+                x: 1.0,
+                ..Crop::default()
+            },
+        );
+        let (cw, _) = right.content_size();
+        assert_eq!(right.offset().0, 1080 - cw as i32);
+        // The point a quarter in lands in the frame's middle.
+        let quarter = Framing::with_crop(
+            1600,
+            900,
+            1080,
+            1920,
+            Fit::Crop,
+            Crop {
+                x: 0.25,
+                ..Crop::default()
+            },
+        );
+        assert!(
+            (quarter.offset().0 + (cw as i32 / 4) - 540).abs() <= 1,
+            "{:?}",
+            quarter.offset()
+        );
+        // Zoom 2: twice as large, half as much kept, still covering.
+        let zoomed = Framing::with_crop(
+            1600,
+            900,
+            1080,
+            1920,
+            Fit::Crop,
+            Crop {
+                x: 0.5,
+                y: 0.5,
+                zoom: 2.0,
+            },
+        );
+        assert_eq!(zoomed.content_size(), (cw * 2, 3840));
+        let (l, t, w, h) = zoomed.kept();
+        assert!(
+            (h - 0.5).abs() < 1e-3 && (t - 0.25).abs() < 1e-3,
+            "{l} {t} {w} {h}"
+        );
+        let (x, y) = zoomed.offset();
+        assert!(x <= 0 && y <= 0 && x + (cw * 2) as i32 >= 1080 && y + 3840 >= 1920);
+        // Out-of-range numbers from a hand-edited file are clamped, not trusted.
+        let wild = Framing::with_crop(
+            1600,
+            900,
+            1080,
+            1920,
+            Fit::Crop,
+            Crop {
+                x: f32::NAN,
+                y: 9.0,
+                zoom: 100.0,
+            },
+        );
+        assert_eq!(wild.content_size().1, 1920 * 3);
+    }
+
+    #[test]
+    fn a_small_picture_in_a_large_frame_is_upscaled() {
+        // A 451x300 photo to 1080x1920: 6.4x, far past what looks sharp.
+        let f = Framing::new(451, 300, 1080, 1920, Fit::Crop);
+        assert!(f.upscale(451) > 6.0 && f.upscale(451) > HEAVY_UPSCALE);
+        let f = Framing::new(4000, 3000, 1080, 1920, Fit::Crop);
+        assert!(f.upscale(4000) < 1.0);
+    }
+
+    #[test]
     fn zero_sizes_do_not_panic() {
         let f = Framing::new(0, 0, 1080, 1920, Fit::Blur);
         assert!(f.content_size().0 >= 1 && f.content_size().1 >= 1);
@@ -405,6 +612,25 @@ mod tests {
             "blurred across the edge: {mid:?}"
         );
         assert_eq!(out.get_pixel(3, 199), out.get_pixel(3, 0));
+    }
+
+    #[test]
+    fn a_crop_at_the_right_edge_exports_the_right_edge() {
+        // Left half red, right half blue; a square frame moved all the way right is blue.
+        let content = RgbImage::from_fn(400, 100, |x, _| {
+            image::Rgb(if x < 200 { [200, 0, 0] } else { [0, 0, 200] })
+        });
+        let crop = Crop {
+            x: 1.0,
+            ..Crop::default()
+        };
+        let f = Framing::with_crop(400, 100, 100, 100, Fit::Crop, crop);
+        let mut out = RgbImage::new(100, 100);
+        f.compose(&content, &mut out);
+        assert!(out.pixels().all(|p| p.0 == [0, 0, 200]));
+        let f = Framing::with_crop(400, 100, 100, 100, Fit::Crop, Crop { x: 0.0, ..crop });
+        f.compose(&content, &mut out);
+        assert!(out.pixels().all(|p| p.0 == [200, 0, 0]));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use image::RgbImage;
 use models::pipeline::{MotionGuide, RgbImage as ModelImage};
 
 use super::plan::{ShotPlan, GENERATED_FPS};
-use crate::export::Fit;
+use crate::export::{Crop, Fit};
 use crate::motion::Motion;
 use crate::render::{RenderError, ShotRenderer, ShotSettings};
 
@@ -37,6 +37,8 @@ pub fn conditioning(
         fps: GENERATED_FPS,
         preset: None,
         fit: Fit::Crop,
+        // The model sees the whole picture; the shot's crop applies when it is exported.
+        crop: Crop::default(),
     };
     let size = (plan.width, plan.height);
     let renderer = ShotRenderer::with_output_size(picture, &settings, size)?;

@@ -8,7 +8,8 @@
 //! the audio lanes' [`AudioClip`]s and the subject library.
 //!
 //! Still version 2, with defaults: per shot its [`Generation`] settings (which engine makes
-//! its frames, and how) and the cache key of its last generated result.
+//! its frames, and how) and the cache key of its last generated result; per shot its
+//! [`Crop`] in the output frame (centred, zoom 1 when absent: the plain fit).
 //!
 //! Camera moves stay one [`crate::motion::Camera`] per shot (no keyframes yet): keyframes
 //! need the warp engine to interpolate between moves, which is a change of its own.
@@ -16,7 +17,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::export::{Fit, Preset, PRESET_FPS};
+use crate::export::{Crop, Fit, Preset, PRESET_FPS};
 use crate::motion::Motion;
 
 /// The version this build writes and the newest it can read.
@@ -193,6 +194,10 @@ pub struct Shot {
     #[serde(default)]
     #[ts(optional = nullable)]
     pub result: Option<String>,
+    /// Which part of the picture the output frame keeps (the export and the sequence
+    /// preview use it; the stage draws it).
+    #[serde(default)]
+    pub crop: Crop,
 }
 
 /// What makes a shot's frames.
@@ -403,6 +408,7 @@ impl Shot {
             subjects: Vec::new(),
             generation: None,
             result: None,
+            crop: Crop::default(),
         }
     }
 

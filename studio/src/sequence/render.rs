@@ -172,6 +172,7 @@ impl SequenceRenderer {
             fps: self.spec.fps,
             preset: self.export.preset,
             fit: self.export.fit,
+            crop: shot.crop,
         };
         let shot_err = |source: RenderError| SequenceError::Shot {
             shot: i + 1,

@@ -35,7 +35,7 @@ describe("CameraKeys", () => {
             shot_size: "medium",
             seed: 0,
             transition: { kind: "cut", seconds: 0 },
-            subjects: [],
+            subjects: [], crop: { x: 0.5, y: 0.5, zoom: 1 },
             motion: {
               paths: [],
               statics: [],
@@ -55,7 +55,7 @@ describe("CameraKeys", () => {
     const add = screen.getByTestId("camera-key-add");
     studio.t = 0.5;
     await tick();
-    expect(add.textContent).toContain("2.0 s");
+    expect(add.textContent).toContain("0:02.00");
     await fireEvent.click(add);
     // The key holds what the zoom-in move shows at mid-shot: 1 + 0.4 * 0.5.
     expect(studio.motion.camera.keys).toEqual([{ t: 0.5, x: 0.5, y: 0.5, zoom: 1.2, roll: 0 }]);

@@ -7,8 +7,12 @@ const api = vi.hoisted(() => ({
   pickExportPath: vi.fn<(name: string) => Promise<string | null>>(),
   exportVideo: vi.fn<(req: unknown, onProgress: (p: { done: number; total: number }) => void) => Promise<void>>(),
   cancelExport: vi.fn(async () => {}),
+  showExport: vi.fn(async () => {}),
   setMenuLanguage: vi.fn(async () => {}),
   errorMessage: (e: unknown) => (typeof e === "string" ? e : String(e)),
+  previewFrame: vi.fn(async () => {
+    throw new Error("no backend");
+  }),
 }));
 vi.mock("../lib/api", () => api);
 
@@ -23,7 +27,7 @@ function project(overrides: Partial<Project["export"]> = {}): Project {
         image: "assets/abc.jpg",
         image_size: [1600, 1200],
         seconds: 4,
-        source: "image", prompt: "", negative_prompt: "", shot_size: "medium", seed: 0, transition: { kind: "cut", seconds: 0 }, subjects: [],
+        source: "image", prompt: "", negative_prompt: "", shot_size: "medium", seed: 0, transition: { kind: "cut", seconds: 0 }, subjects: [], crop: { x: 0.5, y: 0.5, zoom: 1 },
         motion: { paths: [], statics: [], camera: { kind: "static", amount: 0.15, easing: "ease-in-out" } },
       },
     ],
@@ -48,7 +52,7 @@ describe("ExportDialog", () => {
     expect(screen.getByTestId("preset-original").textContent).toContain("1600 × 1200");
     expect(screen.getByTestId("preset-tiktok").getAttribute("aria-checked")).toBe("true");
     expect(screen.getAllByText("30 fps").length).toBe(7);
-    expect(screen.getByTestId("export-dialog").textContent).toContain("1080 × 1920 · 30 fps · 4 s");
+    expect(screen.getByTestId("export-dialog").textContent).toContain("1080 × 1920 · 30 fps · 0:04.00 · H.264 MP4");
   });
 
   it("emits the chosen preset and fit", async () => {
@@ -91,10 +95,16 @@ describe("ExportDialog", () => {
     const bar = await screen.findByTestId("export-progress");
     await waitFor(() => expect(bar.getAttribute("aria-valuenow")).toBe("30"));
     expect(bar.textContent).toContain("30 of 120");
+    // From the rate so far: the time left, in the one time format.
+    expect(screen.getByTestId("export-remaining").textContent).toMatch(/about \d+:\d\d\.\d\d left/);
 
     finish();
     const done = await screen.findByTestId("export-done");
     expect(done.textContent).toContain("/videos/Dog run.mp4");
+    await fireEvent.click(screen.getByTestId("export-reveal"));
+    expect(api.showExport).toHaveBeenCalledWith("/videos/Dog run.mp4", true);
+    await fireEvent.click(screen.getByTestId("export-play"));
+    expect(api.showExport).toHaveBeenLastCalledWith("/videos/Dog run.mp4", false);
   });
 
   it("cancels a running export", async () => {
@@ -135,5 +145,19 @@ describe("ExportDialog", () => {
     render(ExportDialog, { project: p, onchange: vi.fn(), onclose: vi.fn() });
     expect((screen.getByTestId("export-start") as HTMLButtonElement).disabled).toBe(true);
     expect(screen.getByTestId("export-no-image")).toBeTruthy();
+  });
+
+  it("previews each shot's framing and flags a picture scaled up past 2x", async () => {
+    const p = project();
+    render(ExportDialog, { project: p, onchange: () => {}, onclose: () => {} });
+    expect(screen.getByTestId("export-framing").querySelectorAll("li").length).toBe(1);
+    expect(screen.queryByTestId("export-upscale")).toBeNull();
+  });
+
+  it("says a 451x300 photo in a 1080x1920 frame will look soft", async () => {
+    const p = project();
+    p.shots[0].image_size = [451, 300];
+    render(ExportDialog, { project: p, onchange: () => {}, onclose: () => {} });
+    expect(screen.getByTestId("export-upscale").textContent).toMatch(/451×300 picture is scaled up 6\.4× to fill 1080×1920/);
   });
 });

@@ -40,7 +40,7 @@ describe("Inspector", () => {
             image: "assets/a.jpg",
             image_size: [800, 600],
             seconds: 5,
-            source: "image", prompt: "", negative_prompt: "", shot_size: "medium", seed: 0, transition: { kind: "cut", seconds: 0 }, subjects: [],
+            source: "image", prompt: "", negative_prompt: "", shot_size: "medium", seed: 0, transition: { kind: "cut", seconds: 0 }, subjects: [], crop: { x: 0.5, y: 0.5, zoom: 1 },
             motion: {
               paths: [
                 { points: [{ x: 0.1, y: 0.1 }, { x: 0.3, y: 0.3 }], radius: 0.1 },
@@ -73,11 +73,13 @@ describe("Inspector", () => {
 
   it("sets the camera move, amount and duration", async () => {
     render(Inspector);
-    const kind = screen.getByTestId("camera-kind") as HTMLSelectElement;
-    expect(kind.options.length).toBe(9);
+    // One control for the move: nine buttons, the chosen one named below them.
+    expect(screen.getAllByRole("button").filter((b) => b.dataset.testid?.startsWith("camera-") && b.dataset.testid !== "camera-key-add").length).toBe(9);
+    expect(screen.queryByRole("combobox", { name: "Move" })).toBeNull();
     expect((screen.getByTestId("camera-amount") as HTMLInputElement).disabled).toBe(true);
-    await fireEvent.change(kind, { target: { value: "pan-left" } });
+    await fireEvent.click(screen.getByTestId("camera-pan-left"));
     expect(studio.motion.camera.kind).toBe("pan-left");
+    expect(screen.getByTestId("camera-kind").textContent).toContain("Pan left");
     expect(screen.getByTestId("camera-pan-left").getAttribute("aria-pressed")).toBe("true");
 
     const amount = screen.getByTestId("camera-amount") as HTMLInputElement;
@@ -104,8 +106,19 @@ describe("Inspector", () => {
     setLang("zh-CN");
     await tick();
     expect(document.body.textContent).toContain("运动路径");
-    expect((screen.getByTestId("camera-kind") as HTMLSelectElement).options[1].textContent).toBe("向左平移");
+    expect(screen.getByTestId("camera-pan-left").getAttribute("aria-label")).toBe("向左平移");
     setLang("en");
+  });
+
+  it("groups the settings into Motion, Shot and Generate tabs", async () => {
+    render(Inspector);
+    expect(screen.getByTestId("inspector-motion").hidden).toBe(false);
+    expect(screen.getByTestId("inspector-shot").hidden).toBe(true);
+    expect(screen.getByTestId("inspector-generate").hidden).toBe(true);
+    await fireEvent.click(screen.getByTestId("inspector-tab-shot"));
+    expect(screen.getByTestId("inspector-shot").hidden).toBe(false);
+    expect(screen.getByTestId("inspector-motion").hidden).toBe(true);
+    expect(screen.getByTestId("inspector-tab-shot").getAttribute("aria-selected")).toBe("true");
   });
 });
 

@@ -162,6 +162,8 @@ export function exportVideo(request: ExportRequest, onProgress: (p: ExportProgre
 }
 
 export const cancelExport = () => call<void>("cancel_export");
+/** Opens an exported file in the system's player, or with `reveal` its folder. */
+export const showExport = (path: string, reveal: boolean) => call<void>("show_export", { path, reveal });
 
 // ---- generation (the video model) and the Models panel ----
 

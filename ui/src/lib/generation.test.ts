@@ -152,3 +152,21 @@ describe("the Models panel", () => {
     expect(unsoundReason({ state: "not_a_model", reason: "a JPEG picture" })).toBe("a JPEG picture");
   });
 });
+
+describe("package names", () => {
+  it("translate their descriptive words and keep the model names", async () => {
+    const { translate } = await import("./i18n");
+    const { localizePackageName } = await import("./generation");
+    const zh = (k: Parameters<typeof translate>[1]) => translate("zh-CN", k);
+    const terms = {
+      " (diffusers package)": zh("models.term.package"),
+      " transformer": zh("models.term.transformer"),
+      "text encoder": zh("models.term.textEncoder"),
+      "preview decoder for": zh("models.term.previewFor"),
+      " (ComfyUI, fp16)": zh("models.term.comfyFp16"),
+      " (ComfyUI)": zh("models.term.comfy"),
+    } as const;
+    expect(localizePackageName("umT5-XXL text encoder (ComfyUI, fp16)", terms)).toBe("umT5-XXL 文本编码器（ComfyUI 单文件，fp16）");
+    expect(localizePackageName("Wan2.1 T2V 1.3B (diffusers package)", terms)).toBe("Wan2.1 T2V 1.3B（diffusers 完整包）");
+  });
+});

@@ -244,3 +244,12 @@ export function sortPackages(packages: readonly PackageStatus[]): PackageStatus[
     .sort((a, b) => rank(a.p) - rank(b.p) || a.i - b.i)
     .map(({ p }) => p);
 }
+
+/** The words of the backend's package names that a translation replaces (English first). */
+export const PACKAGE_TERMS = [" (diffusers package)", " transformer", "text encoder", "preview decoder for", " (ComfyUI, fp16)", " (ComfyUI)"] as const;
+
+/** A package's name with its descriptive words in the UI's language; model and version names
+ * (Wan2.1, T2V, VAE, umT5-XXL, TAEHV) stay as they are. */
+export function localizePackageName(name: string, terms: Readonly<Record<(typeof PACKAGE_TERMS)[number], string>>): string {
+  return PACKAGE_TERMS.reduce((out, term) => out.split(term).join(terms[term]), name);
+}

@@ -12,6 +12,7 @@ export type Action =
   | "tool-select"
   | "tool-path"
   | "tool-static"
+  | "tool-frame"
   | "radius-down"
   | "radius-up"
   | "play"
@@ -59,6 +60,8 @@ export function actionForKey(e: KeyLike): Action | null {
       return "tool-path";
     case "b":
       return "tool-static";
+    case "f":
+      return "tool-frame";
     case "[":
       return "radius-down";
     case "]":
@@ -97,6 +100,7 @@ export const SHORTCUTS: Partial<Record<Action, string>> = {
   "tool-select": "V",
   "tool-path": "P",
   "tool-static": "B",
+  "tool-frame": "F",
   "radius-down": "[",
   "radius-up": "]",
   play: "Space",

@@ -73,6 +73,7 @@ export function newShot(index = 0): Shot {
     seed: 0,
     transition: { kind: "cut", seconds: 0 },
     subjects: [],
+    crop: { x: 0.5, y: 0.5, zoom: 1 },
   };
 }
 

@@ -1,4 +1,4 @@
-// Toasts: short messages at the bottom of the stage. Errors stay until dismissed.
+// Toasts: short messages in the stage's top-right corner. Errors stay until dismissed.
 
 export type NoticeKind = "info" | "success" | "warning" | "error";
 

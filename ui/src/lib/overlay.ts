@@ -1,5 +1,6 @@
 // Drawing the editing overlays on the stage canvas: motion paths (curve, arrowhead, start disk,
-// handles), static paint (hatched grey), the stroke being drawn and the brush cursor.
+// handles), static paint (hatched grey), the stroke being drawn, the brush cursor, and the
+// output frame (what the export keeps, its safe area, the paths that leave it).
 // Everything is in canvas CSS pixels; the caller sets the device-pixel-ratio transform.
 
 import {
@@ -13,6 +14,9 @@ import {
   type Rect,
   type Vec,
 } from "./geometry";
+
+import type { Framing, Kept } from "./framing";
+import { keptPart } from "./framing";
 
 export function withAlpha(hex: string, alpha: number): string {
   const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
@@ -283,3 +287,64 @@ export function drawCursor(ctx: CanvasRenderingContext2D, at: Vec, radiusPx: num
   ctx.stroke();
   ctx.restore();
 }
+
+/** Whether any part of a path lies outside the kept part of the picture. */
+export function pathLeavesFrame(path: PathLike, kept: Kept): boolean {
+  const eps = 1e-6;
+  return path.points.some(
+    (p) => p.x < kept.x - eps || p.x > kept.x + kept.w + eps || p.y < kept.y - eps || p.y > kept.y + kept.h + eps,
+  );
+}
+
+/** The output frame over the picture: the picture outside it dimmed, its outline (past the
+ * picture's edges where a blur fit pads it), and its safe area dashed. */
+export function drawFrame(ctx: CanvasRenderingContext2D, rect: Rect, framing: Framing, safe: Kept): void {
+  const k = keptPart(framing);
+  const kx = rect.x + k.x * rect.w;
+  const ky = rect.y + k.y * rect.h;
+  const kw = k.w * rect.w;
+  const kh = k.h * rect.h;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(rect.x, rect.y, rect.w, rect.h);
+  ctx.rect(kx, ky, kw, kh);
+  ctx.fillStyle = "rgba(8, 10, 14, 0.6)";
+  ctx.fill("evenodd");
+  // The whole output frame, in picture pixels scaled to the stage.
+  const [cw, ch] = framing.content;
+  const fx = rect.x + (-framing.offset[0] / cw) * rect.w;
+  const fy = rect.y + (-framing.offset[1] / ch) * rect.h;
+  const fw = (framing.out[0] / cw) * rect.w;
+  const fh = (framing.out[1] / ch) * rect.h;
+  ctx.lineWidth = 1.5;
+  ctx.strokeStyle = "rgba(255, 255, 255, 0.85)";
+  ctx.strokeRect(fx, fy, fw, fh);
+  ctx.setLineDash([5, 4]);
+  ctx.lineWidth = 1;
+  ctx.strokeStyle = "rgba(255, 255, 255, 0.45)";
+  ctx.strokeRect(fx + safe.x * fw, fy + safe.y * fh, safe.w * fw, safe.h * fh);
+  ctx.restore();
+}
+
+/** The parts of paths outside the kept frame, dashed red over the paths. */
+export function drawPathsOutside(ctx: CanvasRenderingContext2D, rect: Rect, framing: Framing, paths: readonly PathLike[]): void {
+  const k = keptPart(framing);
+  const outside = paths.filter((p) => pathLeavesFrame(p, k));
+  if (outside.length === 0) return;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(rect.x - 4000, rect.y - 4000, rect.w + 8000, rect.h + 8000);
+  ctx.rect(rect.x + k.x * rect.w, rect.y + k.y * rect.h, k.w * rect.w, k.h * rect.h);
+  ctx.clip("evenodd");
+  ctx.strokeStyle = "#ff4d4f";
+  ctx.lineWidth = 3;
+  ctx.setLineDash([6, 4]);
+  for (const p of outside) {
+    const pts = p.points.map((q) => toCanvas(rect, q));
+    if (pts.length < 2) continue;
+    traceCurve(ctx, pts);
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+

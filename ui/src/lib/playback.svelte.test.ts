@@ -78,7 +78,7 @@ describe("beats and snapping", () => {
 describe("the transport", () => {
   it("plays from the playhead on the sequence and reports a machine without sound", async () => {
     api.playbackStart.mockResolvedValue({ with_sound: false, unavailable: "no sound output device", sound_error: null });
-    timeline.playhead = 2;
+    timeline.seek(2);
     await timeline.play(1);
     expect(timeline.mode).toBe("sequence");
     expect(api.playbackStart.mock.calls[0][0]).toMatchObject({ from: 2, speed: 1 });
@@ -94,7 +94,7 @@ describe("the transport", () => {
 
   it("shuttles with J/K/L", async () => {
     api.playbackStart.mockResolvedValue({ with_sound: false, unavailable: null, sound_error: null });
-    timeline.playhead = 1;
+    timeline.seek(1);
     timeline.shuttleKey("l");
     timeline.shuttleKey("l");
     expect(timeline.speed).toBe(2);
@@ -104,5 +104,49 @@ describe("the transport", () => {
     expect(timeline.speed).toBe(0);
     await Promise.resolve();
     expect(api.playbackStart.mock.calls.map((c) => c[0].speed)).toEqual([1, 2, -1]);
+  });
+});
+
+describe("one clock, one play control", () => {
+  it("shows the stage's time in the selected shot as the time on the sequence", () => {
+    timeline.showShot();
+    studio.selectShot(1);
+    studio.t = 0.5;
+    // Shot 2 starts at 1.7 s and lasts 2.2 s: halfway is 2.8 s.
+    expect(timeline.mode).toBe("shot");
+    expect(timeline.now).toBeCloseTo(2.8, 5);
+    // Showing the sequence keeps that time; going back to the shot keeps it too.
+    timeline.showSequence();
+    expect(timeline.playhead).toBeCloseTo(2.8, 5);
+    timeline.playhead = 3.35;
+    timeline.showShot();
+    expect(studio.t).toBeCloseTo(0.75, 5);
+    expect(timeline.now).toBeCloseTo(3.35, 5);
+  });
+
+  it("plays the sequence with several shots or any sound", async () => {
+    api.playbackStart.mockResolvedValue({ with_sound: true, unavailable: null, sound_error: null });
+    timeline.togglePlayback();
+    await Promise.resolve();
+    expect(timeline.mode).toBe("sequence");
+    expect(timeline.playing).toBe(true);
+    expect(api.playbackStart).toHaveBeenCalledTimes(1);
+    timeline.togglePlayback();
+    expect(timeline.playing).toBe(false);
+  });
+
+  it("plays the shot's loop with one shot and no sound; a new project shows nothing playing", () => {
+    studio.load({
+      dir: "/tmp/q",
+      untitled: true,
+      recovered: false,
+      project: { ...studio.project, shots: [newShot(0)], audio: [] },
+    });
+    timeline.showShot();
+    // Nothing to move yet: the play button must not show a pause.
+    expect(timeline.moving).toBe(false);
+    timeline.togglePlayback();
+    expect(api.playbackStart).not.toHaveBeenCalled();
+    expect(timeline.mode).toBe("shot");
   });
 });

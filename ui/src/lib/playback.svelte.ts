@@ -1,11 +1,17 @@
 // The timeline's state: where the playhead is, whether the stage shows the selected shot or
 // the whole sequence at the playhead, playing (with the backend's clock, which follows the
 // sound output), J/K/L, zoom and scroll, and the beats found in music clips.
+//
+// One clock: while the stage shows a shot, the time shown everywhere is that shot's place on
+// the sequence plus the stage's own time in it; while it shows the sequence, the playhead.
+// One play control: Space and the play button play the sequence (with its sound) once there
+// is more than one shot or any audio, and the selected shot's loop otherwise.
 
 import * as api from "./api";
 import type { BeatGrid } from "./bindings/BeatGrid";
 import { t } from "./locale.svelte";
 import { notices } from "./notices.svelte";
+import { isAnimated } from "./model";
 import { beatsOnSequence, clampZoom, cutTimes, shuttle, type ShuttleKey, ZOOM_STEP } from "./playback";
 import { studio } from "./studio.svelte";
 import { layoutShots } from "./timeline";
@@ -56,6 +62,38 @@ export class Timeline {
     return layoutShots(studio.project.shots).total;
   }
 
+  /** The time on the sequence that the stage shows (see the note at the top). */
+  get now(): number {
+    if (this.mode === "sequence") return this.playhead;
+    const i = studio.shotIndex;
+    const place = layoutShots(studio.project.shots).places[i];
+    const shot = studio.project.shots[i];
+    if (!place || !shot) return 0;
+    return place.start + studio.t * place.seconds;
+  }
+
+  /** Whether play means the whole sequence (several shots, or sound to hear). */
+  get playsSequence(): boolean {
+    return studio.project.shots.length > 1 || studio.project.audio.length > 0;
+  }
+
+  /** Whether anything moves on the stage now: the sequence playing, or the shot's loop with
+   * something to animate (a new project has nothing, so it shows no pause button). */
+  get moving(): boolean {
+    if (this.mode === "sequence") return this.playing;
+    const shot = studio.shot;
+    return studio.playing && studio.imageLoaded && (isAnimated(studio.motion) || !!shot?.result);
+  }
+
+  /** Space and the play button: pauses what moves, else plays the sequence or the shot. */
+  togglePlayback(): void {
+    if (this.mode === "sequence" || this.playsSequence) {
+      this.togglePlay();
+      return;
+    }
+    studio.playing = !this.moving;
+  }
+
   /** Every beat marker on the sequence, ascending. */
   get beatMarkers(): number[] {
     const out: number[] = [];
@@ -82,9 +120,11 @@ export class Timeline {
 
   // ---- which picture the stage shows ----
 
-  /** The stage shows the sequence at the playhead; the shot loop pauses meanwhile. */
+  /** The stage shows the sequence at the playhead; the shot loop pauses meanwhile. Coming
+   * from a shot, the playhead is where the stage was in it. */
   showSequence(): void {
     if (this.mode === "sequence") return;
+    this.playhead = this.now;
     this.#shotLoopWasPlaying = studio.playing;
     studio.playing = false;
     this.mode = "sequence";
@@ -94,6 +134,11 @@ export class Timeline {
   showShot(): void {
     if (this.mode === "shot") return;
     void this.pause();
+    // A playhead inside the selected shot stays where it is: the stage goes on from there.
+    const place = layoutShots(studio.project.shots).places[studio.shotIndex];
+    if (place && this.playhead >= place.start && this.playhead < place.start + place.seconds) {
+      studio.t = (this.playhead - place.start) / place.seconds;
+    }
     this.mode = "shot";
     studio.playing = this.#shotLoopWasPlaying;
   }
@@ -103,8 +148,8 @@ export class Timeline {
   /** Moves the playhead (clamped to the sequence); a running play goes on from there. */
   seek(seconds: number): void {
     const at = Math.max(0, Math.min(this.total, Number.isFinite(seconds) ? seconds : 0));
-    this.playhead = at;
     this.showSequence();
+    this.playhead = at;
     if (this.playing) void this.#start(this.speed);
   }
 

@@ -10,8 +10,6 @@ import {
   clampZoom,
   clipEdges,
   cutTimes,
-  formatRulerTime,
-  formatTimecode,
   rulerTicks,
   scrollForZoom,
   shuttle,
@@ -112,13 +110,6 @@ describe("ruler and zoom", () => {
     expect(rulerTicks(400, 0, 1).step).toBe(0.2);
     // Zoomed out: 5 s labels at 20 px/s.
     expect(rulerTicks(20, 0, 30).step).toBe(5);
-  });
-
-  it("formats ruler labels and timecodes", () => {
-    expect(formatRulerTime(65, 5)).toBe("1:05");
-    expect(formatRulerTime(1.5, 0.5)).toBe("0:01.5");
-    expect(formatTimecode(3.5)).toBe("0:03:15");
-    expect(formatTimecode(61 + 29 / 30)).toBe("1:01:29");
   });
 
   it("keeps the time under the pointer in place when zooming", () => {

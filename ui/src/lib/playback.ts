@@ -130,25 +130,6 @@ export function rulerTicks(pps: number, from: number, to: number, minLabelPx = 6
   return { step, ticks };
 }
 
-/** A ruler label: "0:05", "1:30", or with tenths when labels are closer than a second. */
-export function formatRulerTime(seconds: number, step: number): string {
-  const s = Math.max(0, seconds);
-  const m = Math.floor(s / 60);
-  const rest = s - m * 60;
-  if (step >= 1) return `${m}:${String(Math.round(rest)).padStart(2, "0")}`;
-  const tenths = Math.round(rest * 10) / 10;
-  return `${m}:${tenths.toFixed(1).padStart(4, "0")}`;
-}
-
-/** A timecode: minutes:seconds:frames, e.g. "0:03:15" (30 fps). */
-export function formatTimecode(seconds: number, fps = SEQUENCE_FPS): string {
-  const total = Math.max(0, Math.floor(seconds * fps + 1e-6));
-  const f = total % fps;
-  const s = Math.floor(total / fps) % 60;
-  const m = Math.floor(total / fps / 60);
-  return `${m}:${String(s).padStart(2, "0")}:${String(f).padStart(2, "0")}`;
-}
-
 /** A zoom level within range. */
 export function clampZoom(zoom: number): number {
   if (!Number.isFinite(zoom)) return 1;

@@ -6,6 +6,7 @@ import * as api from "./api";
 import type { AudioClip } from "./bindings/AudioClip";
 import type { AudioPeaks } from "./bindings/AudioPeaks";
 import type { Camera } from "./bindings/Camera";
+import type { Crop } from "./bindings/Crop";
 import type { ExportSettings } from "./bindings/ExportSettings";
 import type { Motion } from "./bindings/Motion";
 import type { OpenedProject } from "./bindings/OpenedProject";
@@ -30,7 +31,7 @@ import {
 import { notices } from "./notices.svelte";
 import { clampGain, clampStart, clampTrim, indexAfterMove, moveItem } from "./timeline";
 
-export type Tool = "select" | "path" | "static";
+export type Tool = "select" | "path" | "static" | "frame";
 export type StaticMode = "paint" | "erase";
 type ConfirmChoice = "save" | "discard" | "cancel";
 
@@ -194,6 +195,15 @@ export class Studio {
     this.edit((p) => {
       while (p.shots.length <= this.shotIndex) p.shots.push(newShot(p.shots.length));
       fn(p.shots[this.shotIndex]);
+    }, collapseKey);
+  }
+
+  /** Moves or zooms the selected shot's picture in the output frame. */
+  setCrop(crop: Crop, collapseKey?: string): void {
+    const now = this.shot?.crop;
+    if (now && now.x === crop.x && now.y === crop.y && now.zoom === crop.zoom) return;
+    this.editShot((s) => {
+      s.crop = { ...crop };
     }, collapseKey);
   }
 
@@ -373,7 +383,11 @@ export class Studio {
   addShot(): void {
     const at = Math.min(this.shotIndex + 1, this.project.shots.length);
     this.edit((p) => {
-      p.shots.splice(at, 0, newShot(p.shots.length));
+      const shot = newShot(p.shots.length);
+      // A name in the creator's language; it stays the shot's name wherever the shot moves
+      // (the strip shows the position beside it).
+      shot.name = t("storyboard.newName", { n: p.shots.length + 1 });
+      p.shots.splice(at, 0, shot);
     });
     this.shotIndex = at;
     this.selected = null;
@@ -528,10 +542,6 @@ export class Studio {
       p.audio = p.audio.filter((c) => c.id !== id);
     });
     if (this.selectedClip === id) this.selectedClip = null;
-  }
-
-  togglePlay(): void {
-    this.playing = !this.playing;
   }
 
   // ---- importing ----

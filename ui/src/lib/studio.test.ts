@@ -38,7 +38,7 @@ function project(): Project {
         image: null,
         image_size: null,
         seconds: 5,
-        source: "image", prompt: "", negative_prompt: "", shot_size: "medium", seed: 0, transition: { kind: "cut", seconds: 0 }, subjects: [],
+        source: "image", prompt: "", negative_prompt: "", shot_size: "medium", seed: 0, transition: { kind: "cut", seconds: 0 }, subjects: [], crop: { x: 0.5, y: 0.5, zoom: 1 },
         motion: { paths: [], statics: [], camera: { kind: "static", amount: 0.15, easing: "ease-in-out" } },
       },
     ],
@@ -291,6 +291,13 @@ describe("Studio", () => {
     expect(s.project.shots[2].name).toBe("Shot 2 copy");
     s.redo();
     expect(s.project.shots[0].name).toBe("Shot 2 copy");
+  });
+
+  it("names a new shot in the creator's language", () => {
+    setLang("zh-CN");
+    s.addShot();
+    expect(s.project.shots[1].name).toBe("镜头 2");
+    setLang("en");
   });
 
   it("edits the selected shot only and keeps the last one", () => {

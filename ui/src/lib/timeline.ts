@@ -108,7 +108,8 @@ export function clampGain(db: number): number {
   return Math.max(MIN_GAIN_DB, Math.min(MAX_GAIN_DB, Math.round(db * 10) / 10));
 }
 
-/** Seconds for display, to a tenth: 4, 4.5 (never "-0"). */
+/** A number field's value in seconds, to a tenth: 4, 4.5 (never "-0"). Times shown as text
+ * use formatTime (time.ts). */
 export function formatSeconds(s: number): string {
   const v = Math.round(s * 10) / 10;
   return String(Object.is(v, -0) || !Number.isFinite(v) ? 0 : v);
