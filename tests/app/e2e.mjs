@@ -606,5 +606,18 @@ await withApp("en-US", async () => {
   assert.ok(last < 20, `the last key is a close-up, not the picture (PSNR ${last} dB)`);
   // Its own data folder: the default one would reopen the earlier scenarios' story.
 }, { MOTIONBOARD_TEST_PICK_EXPORT: keysMp4, MOTIONBOARD_DATA_DIR: join(work, "data-keys") });
+
+// Where generation runs: the status bar names the device. This machine's only GPU is Mesa's
+// lavapipe (a software rasterizer) or none, so the app says it generates on the CPU and why.
+await withApp("en-US", async () => {
+  step("the status bar says where generation runs");
+  await session.waitFor("the engine line", () => session.find("status-engine"), 60000);
+  const line = await session.text("status-engine");
+  step(`engine line: ${line}`);
+  assert.match(line, /^(GPU: .+, (Vulkan|Metal|DirectX 12|OpenGL) \((WGSL|SPIR-V|MSL)\), f(16|32), |CPU)/);
+  if (/llvmpipe|lavapipe/i.test(line)) {
+    assert.match(line, /^CPU: the only GPU, .* is a software rasterizer, slower than the CPU/);
+  }
+}, { MOTIONBOARD_ENGINE_DEVICE: "" });
 if (process.exitCode) process.exit(process.exitCode);
 console.log("e2e: passed");
