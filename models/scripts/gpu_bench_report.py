@@ -54,9 +54,11 @@ def torch(folder, label):
 
 def ratio(what, ours, theirs, our_name="burn", their_name="torch"):
     """One pair: both figures and their ratio, or why there is none."""
+    if ours is None and theirs is None:
+        return None
     if ours is None or theirs is None:
         missing = our_name if ours is None else their_name
-        print(f"{what}: no ratio ({missing} did not finish)")
+        print(f"{what}: no ratio ({missing} not measured or failed)")
         return None
     (a, pa), (b, pb) = ours, theirs
     memory = f"{pa / pb:.2f}x" if pa and pb else "n/a"
@@ -102,8 +104,8 @@ def main():
             print(f"  PyTorch same parts: {theirs:.1f} s: burn / torch {ours / theirs:.2f}x")
         else:
             print("  PyTorch: no ratio (a part did not finish)")
-    else:
-        print("FastWan-shaped clip: no figure (the generation run did not finish)")
+    elif (f / "generation-spirv.txt").exists():
+        print("FastWan-shaped clip: no figure (the generation run failed)")
 
     if step_ratio is not None:
         print(f"goal, a 1.3B CFG step at most 1.0x PyTorch's: {step_ratio:.2f}x")

@@ -3,14 +3,14 @@
 //! one DiT pass each whatever the request's steps and guidance, seeded, and Time-to-Move's
 //! strengths placed on the short schedule.
 
-mod common;
-
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 use models::pipeline::{GenerateRequest, MotionGuide, RgbImage, StepControl, Video, WanModels};
 
-use common::fixtures;
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
 
 const WIDTH: usize = 96;
 const HEIGHT: usize = 32;

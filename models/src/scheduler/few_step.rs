@@ -326,7 +326,7 @@ mod tests {
         assert_eq!(s8.sigma_for(757.0), 0.756_756_7);
         assert_eq!(s8.sigma_for(522.0), 0.521_739_1);
         let s5 = FewStepSchedule::fastwan22();
-        assert_eq!(s5.sigma_for(757.0), 0.757_097_8);
+        assert_eq!(s5.sigma_for(757.0), 0.757_097_84);
         assert_eq!(
             s8.flow_schedule().sigmas(),
             &[1.0, 0.756_756_7, 0.521_739_1, 0.0]
