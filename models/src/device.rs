@@ -10,6 +10,8 @@ use std::fmt;
 use burn::prelude::*;
 use burn::tensor::{DType, DeviceKind, FloatDType};
 
+use crate::adapter::GpuAdapter;
+
 /// Which backend runs the engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BackendKind {
@@ -17,6 +19,38 @@ pub enum BackendKind {
     Flex,
     /// The default GPU adapter through wgpu.
     Wgpu,
+}
+
+impl BackendKind {
+    /// Where the engine runs when nobody said: the GPU `adapter` (burn's default wgpu
+    /// adapter, [`crate::adapter::default_adapter`]) unless it is a software rasterizer or
+    /// there is none, where the CPU is faster (a tiny package: 46 s on lavapipe, 1.1 s on
+    /// flex).
+    pub fn default_for(adapter: Option<&GpuAdapter>) -> Self {
+        match adapter {
+            Some(adapter) if !adapter.software => BackendKind::Wgpu,
+            _ => BackendKind::Flex,
+        }
+    }
+
+    /// What the app says about where generation runs, when it runs on `self` and `adapter`
+    /// is the GPU there is: the GPU's line, or why the CPU.
+    pub fn describe(self, adapter: Option<&GpuAdapter>) -> String {
+        match (self, adapter) {
+            (BackendKind::Wgpu, Some(adapter)) => adapter.line(),
+            (BackendKind::Wgpu, None) => "GPU: none found".to_owned(),
+            (BackendKind::Flex, Some(adapter)) if adapter.software => format!(
+                "CPU: the only GPU, {}, is a software rasterizer, slower than the CPU \
+                 (MOTIONBOARD_ENGINE_DEVICE=wgpu uses it anyway)",
+                adapter.name
+            ),
+            (BackendKind::Flex, Some(adapter)) => format!(
+                "CPU (MOTIONBOARD_ENGINE_DEVICE=flex; the GPU would be {})",
+                adapter.name
+            ),
+            (BackendKind::Flex, None) => "CPU: no GPU found".to_owned(),
+        }
+    }
 }
 
 /// The float precision asked for.
@@ -118,6 +152,44 @@ impl EngineDevice {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::adapter::{AdapterFacts, CompilersBuilt, DeviceType, GraphicsApi};
+
+    fn adapter(name: &str, device_type: DeviceType) -> GpuAdapter {
+        AdapterFacts {
+            name: name.into(),
+            driver: String::new(),
+            driver_info: String::new(),
+            device_type,
+            api: GraphicsApi::Vulkan,
+            cooperative_matrix: true,
+            shader_f16: true,
+        }
+        .classify(CompilersBuilt {
+            spirv: true,
+            msl: false,
+        })
+    }
+
+    #[test]
+    fn software_adapters_and_none_default_to_the_cpu() {
+        let gpu = adapter("NVIDIA GeForce RTX 4090", DeviceType::Discrete);
+        let lavapipe = adapter("llvmpipe (LLVM 15.0.6, 256 bits)", DeviceType::Cpu);
+        assert_eq!(BackendKind::default_for(Some(&gpu)), BackendKind::Wgpu);
+        assert_eq!(BackendKind::default_for(Some(&lavapipe)), BackendKind::Flex);
+        assert_eq!(BackendKind::default_for(None), BackendKind::Flex);
+        assert_eq!(
+            BackendKind::Wgpu.describe(Some(&gpu)),
+            "GPU: NVIDIA GeForce RTX 4090, Vulkan (SPIR-V), f16, tensor cores"
+        );
+        let why = BackendKind::Flex.describe(Some(&lavapipe));
+        assert!(
+            why.starts_with("CPU:") && why.contains("software") && why.contains("wgpu"),
+            "{why}"
+        );
+        assert!(BackendKind::Wgpu
+            .describe(Some(&lavapipe))
+            .contains("slower than the CPU"));
+    }
 
     #[test]
     fn flex_opens_in_f32_and_reopens() {

@@ -6,9 +6,11 @@
 //! of them ([`weights`], [`tensor_io`]: safetensors only, memory-mapped, diffusers and ComfyUI
 //! layouts, f32/f16/bf16/fp8), the text/image-to-video pipeline over a diffusers model package
 //! with live previews ([`pipeline`]; sharper ones from the TAEHV decoders, [`taehv`]), the
-//! device and precision choice ([`device`]) and the checking tool's components ([`check`]).
+//! device and precision choice ([`device`]; which GPU, compiler and tensor cores:
+//! [`adapter`]) and the checking tool's components ([`check`]).
 
 pub mod activation;
+pub mod adapter;
 pub mod check;
 pub mod device;
 pub mod expected;

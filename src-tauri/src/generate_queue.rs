@@ -143,11 +143,13 @@ impl Default for GenerateQueue {
     }
 }
 
-/// Where the engine runs: `MOTIONBOARD_ENGINE_DEVICE=flex` (the CPU) or `wgpu` (the GPU, the
-/// default).
+/// Where the engine runs: `MOTIONBOARD_ENGINE_DEVICE=flex` (the CPU) or `wgpu` (the GPU);
+/// unset, the GPU unless the only one is a software rasterizer (slower than the CPU) or there
+/// is none.
 pub fn engine_options() -> Result<GenerateOptions, String> {
     let backend = match std::env::var("MOTIONBOARD_ENGINE_DEVICE").ok().as_deref() {
-        None | Some("") | Some("wgpu") => BackendKind::Wgpu,
+        None | Some("") => BackendKind::default_for(models::adapter::default_adapter()),
+        Some("wgpu") => BackendKind::Wgpu,
         Some("flex") => BackendKind::Flex,
         Some(other) => {
             return Err(format!(
@@ -600,8 +602,14 @@ mod tests {
         std::env::set_var("MOTIONBOARD_ENGINE_DEVICE", "cuda");
         let err = engine_options().unwrap_err();
         assert!(err.contains("cuda") && err.contains("flex"), "{err}");
-        std::env::remove_var("MOTIONBOARD_ENGINE_DEVICE");
+        std::env::set_var("MOTIONBOARD_ENGINE_DEVICE", "wgpu");
         assert_eq!(engine_options().unwrap().backend, BackendKind::Wgpu);
+        // Unset: the GPU, unless it is a software rasterizer or missing (lavapipe in CI).
+        std::env::remove_var("MOTIONBOARD_ENGINE_DEVICE");
+        assert_eq!(
+            engine_options().unwrap().backend,
+            BackendKind::default_for(models::adapter::default_adapter())
+        );
     }
 
     /// A project in a temporary folder with one image-to-video shot for the tiny Wan2.2

@@ -37,6 +37,7 @@ fn main() {
         .on_menu_event(menu::forward_to_ui)
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
+            commands::engine::engine_device,
             commands::app::set_menu_language,
             commands::project::new_project,
             commands::project::restore_session,

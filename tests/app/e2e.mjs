@@ -696,5 +696,18 @@ await withApp("en-US", async () => {
   MOTIONBOARD_TEST_PICK_IMAGE: halves,
   MOTIONBOARD_TEST_PICK_EXPORT: framedMp4,
 });
+
+// Where generation runs: the status bar names the device. This machine's only GPU is Mesa's
+// lavapipe (a software rasterizer) or none, so the app says it generates on the CPU and why.
+await withApp("en-US", async () => {
+  step("the status bar says where generation runs");
+  await session.waitFor("the engine line", () => session.find("status-engine"), 60000);
+  const line = await session.text("status-engine");
+  step(`engine line: ${line}`);
+  assert.match(line, /^(GPU: .+, (Vulkan|Metal|DirectX 12|OpenGL) \((WGSL|SPIR-V|MSL)\), f(16|32), |CPU)/);
+  if (/llvmpipe|lavapipe/i.test(line)) {
+    assert.match(line, /^CPU: the only GPU, .* is a software rasterizer, slower than the CPU/);
+  }
+}, { MOTIONBOARD_ENGINE_DEVICE: "" });
 if (process.exitCode) process.exit(process.exitCode);
 console.log("e2e: passed");

@@ -10,6 +10,7 @@ use super::models::WanModels;
 use super::motion_guide::GuideLatents;
 use super::preview::{LatentPreview, StepControl, StepPreview};
 use super::request::GenerateRequest;
+use super::sampling::Sampling;
 use super::video::Video;
 use crate::noise::randn;
 use crate::scheduler::{cfg, uses_uncond};
@@ -82,10 +83,12 @@ impl WanModels {
         on_step: &mut dyn FnMut(StepPreview) -> StepControl,
     ) -> Result<Video, PipelineError> {
         let device = self.device.clone();
-        let text = self.encode_text(request)?;
-        let mut sampler = self
-            .scheduler_with_shift(request.shift)?
-            .sampler::<5>(request.steps)?;
+        let Sampling {
+            mut sampler,
+            clock,
+            guidance,
+        } = self.sampling(request)?;
+        let text = self.encode_text(request, guidance)?;
         let [_, z, latent_frames, _, _] = noise.dims();
         let first_frame = request.image.as_ref().map(|image| {
             FirstFrame::encode(
@@ -96,15 +99,15 @@ impl WanModels {
                 &device,
             )
         });
-        let guide = match &request.motion {
-            Some(motion) => Some(GuideLatents::prepare(
+        let guide = match (&request.motion, clock) {
+            (Some(motion), Some(clock)) => Some(GuideLatents::prepare(
                 &self.vae,
                 motion,
                 noise.dims(),
-                request.steps,
+                clock,
                 &device,
             )?),
-            None => None,
+            _ => None,
         };
         let preview =
             LatentPreview::for_channels(z, &device).with_decoder(self.preview_decoder.clone());
@@ -141,7 +144,7 @@ impl WanModels {
             let flow = match &text.uncond {
                 Some(uncond) => {
                     let uncond = self.dit_pass(latents.clone(), timestep, uncond.clone());
-                    cfg(uncond, cond, request.guidance)
+                    cfg(uncond, cond, guidance)
                 }
                 None => cond,
             };
@@ -176,8 +179,12 @@ impl WanModels {
 
     /// The prompt (and, with guidance, the negative prompt) embeddings, from the cache when
     /// they were encoded before.
-    fn encode_text(&mut self, request: &GenerateRequest) -> Result<Text, PipelineError> {
-        if uses_uncond(request.guidance) {
+    fn encode_text(
+        &mut self,
+        request: &GenerateRequest,
+        guidance: f32,
+    ) -> Result<Text, PipelineError> {
+        if uses_uncond(guidance) {
             let both = self
                 .prompts
                 .encode_many(&[&request.prompt, &request.negative_prompt])?;

@@ -28,6 +28,7 @@ mod motion_guide;
 mod package;
 mod preview;
 mod request;
+mod sampling;
 mod video;
 
 pub use error::{BoxError, PackageError, PipelineError};

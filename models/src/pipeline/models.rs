@@ -8,7 +8,7 @@ use burn::prelude::*;
 use super::error::{BoxError, PackageError};
 use super::package::WanPackage;
 use super::request::SizeRules;
-use crate::scheduler::{FlowSchedulerConfig, SamplerKind, SchedulerError};
+use crate::scheduler::{FewStepSchedule, FlowSchedulerConfig, SamplerKind, SchedulerError};
 use crate::t5::{PromptEncoder, PromptTokenizer, T5Config, UmT5Encoder};
 use crate::taehv::{TaehvDecoder, TaehvError};
 use crate::wan::dit::{DitConfig, WanDit};
@@ -28,6 +28,9 @@ pub struct WanModels {
     pub scheduler: FlowSchedulerConfig,
     /// Wan2.2 TI2V's per-token timesteps: the model takes a first frame.
     pub expand_timesteps: bool,
+    /// A distilled package's few-step schedule (FastWan), run instead of `scheduler` and
+    /// without guidance; `scheduler` then only counts a request's motion strengths.
+    pub few_step: Option<FewStepSchedule>,
     pub(super) device: Device,
     /// Where the text encoder runs (the main device unless [`LoadOptions`] put it elsewhere).
     pub(super) text_device: Device,
@@ -148,6 +151,11 @@ impl WanModels {
             vae,
             scheduler,
             expand_timesteps: package.expand_timesteps(),
+            // FastVideo's shifts for FastWan: 8 for the Wan2.1 model, 5 for Wan2.2 TI2V.
+            few_step: package.distilled().then(|| match z {
+                48 => FewStepSchedule::fastwan22(),
+                _ => FewStepSchedule::fastwan21(),
+            }),
             device: device.clone(),
             text_device,
             dit_passes: 0,

@@ -149,15 +149,14 @@ pub(crate) struct GuideLatents {
 
 impl GuideLatents {
     /// Encodes `guide` (already checked) with `vae` and downsamples its masks to `latent`
-    /// ([1, z, F', h, w]).
+    /// ([1, z, F', h, w]); `clock` is its strengths on the schedule being run.
     pub(crate) fn prepare(
         vae: &WanVae,
         guide: &MotionGuide,
         latent: [usize; 5],
-        steps: usize,
+        clock: DualClock,
         device: &Device,
     ) -> Result<Self, PipelineError> {
-        let clock = DualClock::new(steps, guide.t_weak, guide.t_strong)?;
         let (w, h) = match guide.frames.first() {
             Some(f) => (f.width(), f.height()),
             None => {

@@ -11,7 +11,10 @@ use serde_json::Value;
 use super::error::PackageError;
 
 /// The pipeline classes a package may name (`_class_name`).
-const PIPELINES: [&str; 2] = ["WanPipeline", "WanImageToVideoPipeline"];
+const PIPELINES: [&str; 3] = ["WanPipeline", "WanImageToVideoPipeline", DISTILLED_PIPELINE];
+
+/// FastVideo's class for its few-step distilled (DMD) FastWan releases.
+const DISTILLED_PIPELINE: &str = "WanDMDPipeline";
 
 /// The component folders, with the class each one must hold (`None`: not checked) and the
 /// file in it that is read first.
@@ -73,7 +76,7 @@ impl WanPackage {
         if !PIPELINES.contains(&class_name.as_str()) {
             return Err(unsupported(format!(
                 "the pipeline is `{class_name}`; Motionboard runs {} packages (Wan2.1 T2V, \
-                 Wan2.2 TI2V)",
+                 Wan2.2 TI2V, FastWan)",
                 PIPELINES.join(" and ")
             )));
         }
@@ -156,6 +159,12 @@ impl WanPackage {
     /// lets the same model do image-to-video.
     pub fn expand_timesteps(&self) -> bool {
         self.expand_timesteps
+    }
+
+    /// Whether this is a few-step distilled package (FastVideo's `WanDMDPipeline`: FastWan),
+    /// sampled in its release's few steps without guidance.
+    pub fn distilled(&self) -> bool {
+        self.class_name == DISTILLED_PIPELINE
     }
 
     /// A component's folder (`"vae"`, `"transformer"`, ...).

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod audio;
+pub mod engine;
 pub mod export;
 pub mod generate;
 pub mod models;

@@ -355,8 +355,12 @@ fn import_path(path: &Path) -> Result<()> {
 
 fn memory(args: MemoryArgs) -> Result<()> {
     let configs = match args.package.as_str() {
-        "wan2.1-t2v-1.3b-diffusers" | "wan2.1-t2v-1.3b" => PackageConfigs::wan21_t2v_1_3b(),
-        "wan2.2-ti2v-5b-diffusers" | "wan2.2-ti2v-5b" => PackageConfigs::wan22_ti2v_5b(),
+        "wan2.1-t2v-1.3b-diffusers" | "wan2.1-t2v-1.3b" | "fastwan2.1-t2v-1.3b-diffusers" => {
+            PackageConfigs::wan21_t2v_1_3b()
+        }
+        "wan2.2-ti2v-5b-diffusers" | "wan2.2-ti2v-5b" | "fastwan2.2-ti2v-5b-diffusers" => {
+            PackageConfigs::wan22_ti2v_5b()
+        }
         folder => PackageConfigs::load(Path::new(folder))?,
     };
     let shot = ShotSize {

@@ -195,6 +195,28 @@ pub fn catalog() -> Vec<PackageSpec> {
                 approx_bytes: 45 * GB,
             },
         },
+        // FastVideo's 3-step distilled (DMD) releases: the same components, a distilled
+        // transformer, sampled in 3 steps without guidance. FastWan2.2 is the dense-attention
+        // variant; FastWan2.1-1.3B exists only as trained with sparse attention and runs with
+        // full attention here, as FastVideo runs it where its sparse kernels are missing.
+        PackageSpec {
+            id: "fastwan2.1-t2v-1.3b-diffusers",
+            name: "FastWan2.1 T2V 1.3B, 3 steps (diffusers package)",
+            kind: PackageKind::Pipeline(Wan21),
+            source: Source::Repo {
+                repo: "FastVideo/FastWan2.1-T2V-1.3B-Diffusers",
+                approx_bytes: 29 * GB,
+            },
+        },
+        PackageSpec {
+            id: "fastwan2.2-ti2v-5b-diffusers",
+            name: "FastWan2.2 TI2V 5B, 3 steps (diffusers package)",
+            kind: PackageKind::Pipeline(Wan22),
+            source: Source::Repo {
+                repo: "FastVideo/FastWan2.2-TI2V-5B-FullAttn-Diffusers",
+                approx_bytes: 23 * GB,
+            },
+        },
         single(
             "wan2.1-t2v-1.3b",
             "Wan2.1 T2V 1.3B transformer (ComfyUI, fp16)",

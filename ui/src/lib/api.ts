@@ -9,6 +9,7 @@ import { getCurrentWindow } from "@tauri-apps/api/window";
 
 import type { AppInfo } from "./bindings/AppInfo";
 import type { AudioPeaks } from "./bindings/AudioPeaks";
+import type { EngineDevice } from "./bindings/EngineDevice";
 import type { ExportProgress } from "./bindings/ExportProgress";
 import type { ExportRequest } from "./bindings/ExportRequest";
 import type { ImportedImage } from "./bindings/ImportedImage";
@@ -64,6 +65,8 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 // ---- app and project ----
 
 export const appInfo = () => call<AppInfo>("app_info");
+/** Where generation runs: the GPU's line ("GPU: …, Vulkan (SPIR-V), f16, tensor cores") or why the CPU. */
+export const engineDevice = () => call<EngineDevice>("engine_device");
 export const newProject = () => call<OpenedProject>("new_project");
 /** At start-up: the last project if it has unsaved autosaved work (recovered), else a new one. */
 export const restoreSession = () => call<OpenedProject>("restore_session");
