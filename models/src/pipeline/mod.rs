@@ -20,6 +20,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod defaults;
 mod error;
 mod first_frame;
 mod generate;
@@ -30,6 +31,7 @@ mod preview;
 mod request;
 mod video;
 
+pub use defaults::{PackageDefaults, WAN_NEGATIVE_PROMPT};
 pub use error::{BoxError, PackageError, PipelineError};
 pub use first_frame::FirstFrame;
 pub use models::{LoadOptions, WanModels};
