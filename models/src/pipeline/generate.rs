@@ -13,6 +13,7 @@ use super::request::GenerateRequest;
 use super::video::Video;
 use crate::noise::randn;
 use crate::scheduler::{cfg, uses_uncond};
+use crate::t5::UmT5Encoder;
 
 /// The prompt embeddings of one run.
 struct Text {
@@ -51,6 +52,7 @@ impl WanModels {
         mut on_step: impl FnMut(StepPreview) -> StepControl,
     ) -> Result<Video, PipelineError> {
         self.size_rules().check(request)?;
+        self.memory_plan(request)?.check(&self.limits)?;
         let shape = self.latent_shape(request);
         let noise = randn(request.seed, shape, &self.device);
         self.denoise(request, noise, &mut on_step)
@@ -65,6 +67,7 @@ impl WanModels {
         mut on_step: impl FnMut(StepPreview) -> StepControl,
     ) -> Result<Video, PipelineError> {
         self.size_rules().check(request)?;
+        self.memory_plan(request)?.check(&self.limits)?;
         let shape = self.latent_shape(request);
         if noise.dims() != shape {
             return Err(PipelineError::InvalidRequest(format!(
@@ -87,15 +90,10 @@ impl WanModels {
             .scheduler_with_shift(request.shift)?
             .sampler::<5>(request.steps)?;
         let [_, z, latent_frames, _, _] = noise.dims();
-        let first_frame = request.image.as_ref().map(|image| {
-            FirstFrame::encode(
-                &self.vae,
-                image,
-                latent_frames,
-                self.dit_config.patch_size,
-                &device,
-            )
-        });
+        let first_frame = request
+            .image
+            .as_ref()
+            .map(|image| FirstFrame::encode(&self.vae, image, latent_frames, &device));
         let guide = match &request.motion {
             Some(motion) => Some(GuideLatents::prepare(
                 &self.vae,
@@ -169,14 +167,36 @@ impl WanModels {
             }
         }
 
-        // [1, 3, F, H, W] in [-1, 1] -> host [F, H, W, 3] in [0, 1].
-        let decoded = self.vae.decode(self.vae.denormalize(latents));
-        Video::from_decoded(decoded)
+        // One latent frame at a time -> host [F, H, W, 3] bytes.
+        Video::decode(&self.vae, self.vae.denormalize(latents))
     }
 
     /// The prompt (and, with guidance, the negative prompt) embeddings, from the cache when
-    /// they were encoded before.
+    /// they were encoded before. A released text encoder is read again only for a prompt not
+    /// in the cache, and released again afterwards, before the transformer runs.
     fn encode_text(&mut self, request: &GenerateRequest) -> Result<Text, PipelineError> {
+        let prompts: Vec<&str> = if uses_uncond(request.guidance) {
+            vec![&request.prompt, &request.negative_prompt]
+        } else {
+            vec![&request.prompt]
+        };
+        if !self.prompts.all_cached(&prompts) && self.prompts.encoder().is_none() {
+            let encoder = UmT5Encoder::load(
+                &self.text_encoder_config,
+                &self.text_encoder_folder,
+                &self.text_device,
+            )
+            .map_err(|e| PipelineError::TextEncoder(e.to_string()))?;
+            self.prompts.put_encoder(encoder);
+        }
+        let text = self.encode_prompts(request);
+        if self.release_text_encoder {
+            drop(self.prompts.release_encoder());
+        }
+        text
+    }
+
+    fn encode_prompts(&mut self, request: &GenerateRequest) -> Result<Text, PipelineError> {
         if uses_uncond(request.guidance) {
             let both = self
                 .prompts
@@ -216,9 +236,17 @@ impl WanModels {
         ))
     }
 
-    /// One DiT forward, counted: flow [1, z, F', h, w].
+    /// One DiT forward, counted: flow [1, z, F', h, w]. The RoPE tables are built once per
+    /// token grid and kept.
     fn dit_pass(&mut self, latents: Tensor<5>, timestep: Tensor<2>, text: Tensor<3>) -> Tensor<5> {
         self.dit_passes += 1;
-        self.dit.forward(latents, timestep, text)
+        let grid = self.dit.grid(latents.dims());
+        let rope = match self.rope.take() {
+            Some((cached, rope)) if cached == grid => rope,
+            _ => self.dit.rope(grid, &self.device),
+        };
+        let flow = self.dit.forward_with_rope(latents, timestep, text, &rope);
+        self.rope = Some((grid, rope));
+        flow
     }
 }
