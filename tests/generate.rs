@@ -321,3 +321,18 @@ fn wgpu_through_lavapipe_generates_the_same_shot() {
     assert!(stderr.contains("text encoder on CPU"), "{stderr}");
     assert_ne!(split, key);
 }
+
+#[test]
+fn motion_on_a_text_to_video_shot_is_refused_with_the_way_out() {
+    let setup = setup(2);
+    set_generation(&setup, |g| g.engine = Engine::WanTextToVideo);
+    let out = run(&setup, &["generate", s(&setup.project), "--device", "flex"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("text-to-video has no image condition")
+            && stderr.contains("wan-image-to-video"),
+        "{stderr}"
+    );
+    assert_eq!(result(&setup), None, "nothing generated, nothing recorded");
+}

@@ -16,6 +16,7 @@ pub mod device;
 pub mod expected;
 pub mod noise;
 pub mod pipeline;
+pub mod plan;
 pub mod scheduler;
 pub mod t5;
 pub mod taehv;

@@ -18,9 +18,10 @@ use burn::prelude::*;
 use burn::tensor::TensorData;
 use models::noise::randn;
 use models::pipeline::{
-    GenerateRequest, PackageError, PipelineError, RgbImage, StepControl, StepPreview, Video,
-    WanModels,
+    GenerateRequest, LoadOptions, PackageError, PipelineError, RgbImage, StepControl, StepPreview,
+    Video, WanModels,
 };
+use models::plan::DeviceLimits;
 use models::tensor_io::{HostTensor, TensorFile};
 use serde_json::Value;
 
@@ -87,6 +88,29 @@ fn check_within(what: &str, ours: &[f32], reference: &[f32], bound: f64) {
     let (max_abs, rel) = errors(ours, reference);
     println!("{what}: max abs {max_abs:.3e} rel {rel:.3e}");
     assert!(rel < bound, "{what}: relative error {rel:.3e}");
+}
+
+/// 8-bit frames against diffusers' float frames in [0, 1]: every byte within one level of
+/// `round(255 x)` (the float difference `bound` allows, plus rounding at a level's edge), and
+/// nearly all equal.
+fn check_bytes(what: &str, ours: &[u8], reference: &[f32], bound: f64) {
+    assert_eq!(ours.len(), reference.len(), "{what}: length");
+    let mut off = 0usize;
+    for (i, (&a, &b)) in ours.iter().zip(reference).enumerate() {
+        let expected = (b.clamp(0.0, 1.0) * 255.0).round() as i32;
+        let d = (i32::from(a) - expected).abs();
+        assert!(
+            d <= 1,
+            "{what}: byte {i} is {a}, diffusers' {b} gives {expected}"
+        );
+        off += usize::from(d == 1);
+    }
+    let share = off as f64 / ours.len() as f64;
+    println!("{what}: {off} of {} bytes one level off", ours.len());
+    assert!(
+        share < (bound * 255.0).max(0.01),
+        "{what}: {share:.3} one level off"
+    );
 }
 
 /// `[S, 1, z, F', h, w]` -> step `i`'s latents, keeping latent frames `from..`.
@@ -157,7 +181,7 @@ fn parity(name: &str) {
         vec![video.frames, video.height, video.width, 3],
         expected_video.shape
     );
-    check_within(
+    check_bytes(
         &format!("{name} video"),
         &video.pixels,
         &expected_video.values,
@@ -178,10 +202,11 @@ fn parity(name: &str) {
         latents = Tensor::cat(vec![first, latents.narrow(2, 1, f - 1)], 2);
     }
     let decoded = Video::from_decoded(wan.vae.decode(wan.vae.denormalize(latents))).unwrap();
-    check(
+    check_bytes(
         &format!("{name} decode of diffusers' latents"),
         &decoded.pixels,
         &expected_video.values,
+        MAX_RELATIVE_ERROR,
     );
 }
 
@@ -458,4 +483,71 @@ fn the_models_and_previews_can_go_to_a_worker_thread() {
     send::<Video>();
     send::<PipelineError>();
     send::<PackageError>();
+}
+
+#[test]
+fn the_text_encoder_leaves_after_encoding_and_returns_only_for_a_new_prompt() {
+    let mut released = load("wan_tiny_t2v");
+    let mut kept = WanModels::load_with(
+        package("wan_tiny_t2v"),
+        &Device::flex(),
+        &LoadOptions {
+            keep_text_encoder: true,
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap();
+    let request = small_request(2, 5.0);
+    let a = released
+        .generate(&request, |_| StepControl::Continue)
+        .unwrap();
+    assert!(
+        released.prompts.encoder().is_none(),
+        "released after encoding"
+    );
+    assert_eq!(released.prompts.encoder_runs(), 1);
+    // The same prompts again: from the cache, the encoder is not read back.
+    let again = released
+        .generate(&request, |_| StepControl::Continue)
+        .unwrap();
+    assert_eq!(released.prompts.encoder_runs(), 1);
+    assert_eq!(a, again);
+    // A new prompt reads it back, encodes, and releases it again.
+    let mut other = request.clone();
+    other.prompt = "a kite over the dunes".into();
+    let b = released
+        .generate(&other, |_| StepControl::Continue)
+        .unwrap();
+    assert_eq!(released.prompts.encoder_runs(), 2);
+    assert!(released.prompts.encoder().is_none());
+    // The same frames as with the encoder kept loaded.
+    assert_eq!(
+        kept.generate(&request, |_| StepControl::Continue).unwrap(),
+        a
+    );
+    assert_eq!(kept.generate(&other, |_| StepControl::Continue).unwrap(), b);
+    assert!(kept.prompts.encoder().is_some());
+}
+
+#[test]
+fn a_request_whose_plan_does_not_fit_is_refused_before_any_work() {
+    let mut wan = load("wan_tiny_t2v");
+    wan.set_limits(DeviceLimits {
+        memory: Some(1 << 10),
+        ..DeviceLimits::default()
+    });
+    let err = wan
+        .generate(&small_request(2, 5.0), |_| StepControl::Continue)
+        .unwrap_err();
+    assert!(matches!(err, PipelineError::Plan(_)), "{err}");
+    assert!(err.to_string().contains("GPU has"), "{err}");
+    assert_eq!(wan.dit_passes(), 0);
+    assert_eq!(wan.prompts.encoder_runs(), 0);
+    let plan = wan.memory_plan(&small_request(2, 5.0)).unwrap();
+    wan.set_limits(DeviceLimits {
+        memory: Some(plan.device_peak()),
+        ..DeviceLimits::default()
+    });
+    wan.generate(&small_request(2, 5.0), |_| StepControl::Continue)
+        .unwrap();
 }

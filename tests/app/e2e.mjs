@@ -541,7 +541,7 @@ await withApp("en-US", async () => {
   await session.click("models-open");
   await session.waitFor("the memory plan", () => session.find("models-plan"), 60000);
   const plan = await session.exec(`return document.querySelector('[data-testid="models-plan"]').dataset.plan;`);
-  assert.equal(plan, "f32", "the tiny package fits in f32 on any GPU");
+  assert.equal(plan, "fits", "the tiny package fits any GPU with its text encoder on it");
   assert.match(await session.text("models-memory"), /wan_tiny_ti2v: 96×32, 5 frames/);
 }, {
   MOTIONBOARD_DATA_DIR: generateData,

@@ -6,7 +6,16 @@
 //! motionboard-bench vae --model wan2.1 --frames 5 --height 128 --width 128
 //! motionboard-bench generation --model wan2.1-1.3b --frames 81 --height 480 --width 832 --steps 50
 //! ... --torch /path/to/python   # also runs models/scripts/bench_torch.py, prints burn/torch
+//! motionboard-bench memory block --model wan2.1-1.3b --frames 81 --height 480 --width 832
+//! motionboard-bench memory decode --model wan2.1 --height 480 --width 832
+//! motionboard-bench memory text --text-layers 2
 //! ```
+//!
+//! `memory` runs one part of a real-size generation on flex in f32 with random weights (one
+//! DiT block over every token, one latent frame through the VAE decoder, umT5 with
+//! `--text-layers` of its layers over two 512-token prompts) and prints the process's peak
+//! resident memory above what it held before, beside `models::plan`'s figure for the same
+//! work. Run each part in its own process: the peak is the process's high-water mark.
 //!
 //! `generation` is what a creator waits for: seconds per generated second of video (16 fps),
 //! split into text encoding (umT5-XXL over the prompt and the negative prompt, 512 tokens
@@ -49,6 +58,43 @@ enum What {
     Vae(Shape),
     /// Seconds per generated second of video: text encoding + denoising + decoding.
     Generation(GenerationArgs),
+    /// Peak memory of one part of a generation beside the memory plan's figure.
+    Memory(MemoryArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Part {
+    /// One DiT block's forward over all the tokens (attention split under the bound).
+    Block,
+    /// One latent frame after the first through the VAE decoder, converted to 8 bits.
+    Decode,
+    /// umT5 over a prompt and a negative prompt of 512 tokens.
+    Text,
+}
+
+#[derive(clap::Args, Clone)]
+struct MemoryArgs {
+    #[arg(value_enum)]
+    part: Part,
+    /// wan2.1-1.3b / wan2.2-5b (block, decode picks the model's VAE).
+    #[arg(long, default_value = "wan2.1-1.3b")]
+    model: String,
+    #[arg(long, default_value_t = 81)]
+    frames: u32,
+    #[arg(long, default_value_t = 480)]
+    height: u32,
+    #[arg(long, default_value_t = 832)]
+    width: u32,
+    /// umT5 layers to build (24 = all; f32 umT5-XXL is 22.7 GB).
+    #[arg(long, default_value_t = 2)]
+    text_layers: usize,
+    /// Share of the self-attention's query chunks to run (the rest are left at zero): the
+    /// peak is reached in the first chunk, the time grows with the share.
+    #[arg(long, default_value_t = 1.0)]
+    query_share: f64,
+    /// Bound on attention's score temporaries, bytes.
+    #[arg(long, default_value_t = models::plan::DEFAULT_ATTENTION_CHUNK_BYTES)]
+    attention_bytes: u64,
 }
 
 #[derive(clap::Args, Clone)]
@@ -114,6 +160,7 @@ fn main() -> ExitCode {
         What::Dit(shape) => run("dit", shape),
         What::Vae(shape) => run("vae", shape),
         What::Generation(args) => run_generation(args),
+        What::Memory(args) => memory::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -466,4 +513,235 @@ fn bench_torch(
             .ok_or("no seconds in the result")?,
         peak_bytes: value["peak_bytes"].as_u64(),
     })
+}
+
+/// `memory`: one part of a real-size generation against the plan's figure.
+mod memory {
+    use std::time::Instant;
+
+    use burn::prelude::*;
+    use burn::tensor::activation::softmax;
+    use burn::tensor::{Distribution, FloatDType};
+    use models::expected::dit_tensors;
+    use models::pipeline::Video;
+    use models::plan::{
+        gib, BufferKind, GenerationPlan, Phase, PlanConfigs, PlanRequest, TextEncoderPlacement,
+    };
+    use models::t5::{T5Config, UmT5Encoder};
+    use models::wan::dit::{layer_norm_plain, Attention, Rope3d, TransformerBlock};
+    use models::wan::vae::WanVae;
+
+    use super::{resident_high_water_mark, MemoryArgs, Part};
+
+    /// VmRSS from /proc/self/status, in bytes.
+    fn resident() -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                let line = s.lines().find(|l| l.starts_with("VmRSS:"))?.to_owned();
+                line.split_whitespace().nth(1)?.parse::<u64>().ok()
+            })
+            .map_or(0, |kib| kib * 1024)
+    }
+
+    pub fn run(args: &MemoryArgs) -> Result<(), String> {
+        let device = Device::flex();
+        let configs = match args.model.as_str() {
+            "wan2.1-1.3b" => PlanConfigs::wan21_t2v_1_3b(),
+            "wan2.2-5b" => PlanConfigs::wan22_ti2v_5b(),
+            other => return Err(format!("unknown model `{other}`: wan2.1-1.3b or wan2.2-5b")),
+        };
+        let mut request = PlanRequest::new(args.width, args.height, args.frames);
+        request.precision = FloatDType::F32;
+        request.attention_chunk_bytes = args.attention_bytes;
+        request.text_encoder = TextEncoderPlacement::Device;
+        let before = resident();
+        let started = Instant::now();
+        let (what, planned) = match args.part {
+            Part::Block => {
+                request.guidance = false;
+                let plan = GenerationPlan::new(&configs, &request).map_err(|e| e.to_string())?;
+                block(&configs, &plan, args, &device);
+                let weights: u64 = dit_tensors(&configs.dit)
+                    .iter()
+                    .filter(|(name, _)| name.starts_with("blocks.0."))
+                    .map(|(_, shape)| shape.iter().product::<usize>() as u64 * 4)
+                    .sum();
+                let around: u64 = plan
+                    .buffers
+                    .iter()
+                    .filter(|b| b.name.starts_with("RoPE") || b.name.starts_with("text in"))
+                    .map(|b| b.bytes)
+                    .sum();
+                let figure = plan.part(Phase::Denoise, &[BufferKind::Block]) + weights + around;
+                (format!("one DiT block over {} tokens", plan.tokens), figure)
+            }
+            Part::Decode => {
+                request.frames = 5;
+                let plan = GenerationPlan::new(&configs, &request).map_err(|e| e.to_string())?;
+                decode(&configs, &plan, &device)?;
+                let vae_weights: u64 = plan
+                    .buffers
+                    .iter()
+                    .filter(|b| b.name == "VAE weights")
+                    .map(|b| b.bytes)
+                    .sum();
+                let figure = plan.part(Phase::Decode, &[BufferKind::Decode]) + vae_weights;
+                (
+                    "the VAE decoder over 2 latent frames (1 + 4 video frames)".into(),
+                    figure,
+                )
+            }
+            Part::Text => {
+                let layers = args.text_layers.clamp(1, 24);
+                let mut configs = configs.clone();
+                configs.text_encoder.num_layers = layers;
+                let plan = GenerationPlan::new(&configs, &request).map_err(|e| e.to_string())?;
+                text(&configs.text_encoder, &device)?;
+                let weights: u64 = plan
+                    .buffers
+                    .iter()
+                    .filter(|b| b.name.starts_with("text encoder weights"))
+                    .map(|b| b.bytes)
+                    .sum();
+                let figure = plan.part(Phase::Text, &[BufferKind::Text]) + weights;
+                (
+                    format!("umT5 ({layers} of 24 layers) over 2 x 512 tokens"),
+                    figure,
+                )
+            }
+        };
+        let peak = resident_high_water_mark().unwrap_or(0);
+        let measured = peak.saturating_sub(before);
+        println!(
+            "{what}: {:.1} s; peak resident {} above the {} held before; the plan says {} \
+             ({:+.1}%)",
+            started.elapsed().as_secs_f64(),
+            gib(measured),
+            gib(before),
+            gib(planned),
+            (measured as f64 / planned as f64 - 1.0) * 100.0
+        );
+        Ok(())
+    }
+
+    /// One block's forward over every token, as `TransformerBlock::forward` computes it, with
+    /// the self-attention's queries and heads split so no score block passes the bound.
+    fn block(configs: &PlanConfigs, plan: &GenerationPlan, args: &MemoryArgs, device: &Device) {
+        let config = &configs.dit;
+        let dim = config.inner_dim();
+        let block = TransformerBlock::init(config, device);
+        let [_, f, h, w] = plan.latent;
+        let [pt, ph, pw] = config.patch_size;
+        let grid = [f as usize / pt, h as usize / ph, w as usize / pw];
+        let rope = Rope3d::new(
+            config.attention_head_dim,
+            grid,
+            config.rope_max_seq_len,
+            device,
+        );
+        let s = plan.tokens as usize;
+        let normal = Distribution::Normal(0.0, 1.0);
+        let x = Tensor::<3>::random([1, s, dim], normal, device);
+        let text = Tensor::<3>::random([1, 512, dim], normal, device);
+        let modulation = Tensor::<4>::random([1, 1, 6, dim], normal, device) * 0.1;
+        let table = block.scale_shift_table.val().reshape([1, 1, 6, dim]);
+        let parts: Vec<Tensor<3>> = (table + modulation)
+            .chunk(6, 2)
+            .into_iter()
+            .map(|p| p.reshape([1, 1, dim]))
+            .collect();
+        let started = Instant::now();
+        let normed =
+            layer_norm_plain(x.clone(), block.eps) * (parts[1].clone() + 1.0) + parts[0].clone();
+        let attended = bounded_self_attention(
+            &block.attn1,
+            normed,
+            &rope,
+            args.attention_bytes,
+            args.query_share,
+        );
+        let x = x + attended * parts[2].clone();
+        println!(
+            "self-attention ({:.0}% of the query chunks): {:.1} s",
+            args.query_share.clamp(0.0, 1.0) * 100.0,
+            started.elapsed().as_secs_f64()
+        );
+        let started = Instant::now();
+        let normed = match &block.norm2 {
+            Some(norm) => norm.forward(x.clone()),
+            None => x.clone(),
+        };
+        let x = x + block.attn2.forward(normed, Some(text), None);
+        println!("cross-attention: {:.1} s", started.elapsed().as_secs_f64());
+        let started = Instant::now();
+        let normed =
+            layer_norm_plain(x.clone(), block.eps) * (parts[4].clone() + 1.0) + parts[3].clone();
+        let out = x + block.ffn.forward(normed) * parts[5].clone();
+        let _: f32 = out.sum().into_scalar::<f32>();
+        println!("feed-forward: {:.1} s", started.elapsed().as_secs_f64());
+    }
+
+    /// `attn` over `x` [1, S, dim] with RoPE, queries in chunks of at most `bound` bytes of
+    /// f32 scores; only the first `share` of the chunks are computed.
+    fn bounded_self_attention(
+        attn: &Attention,
+        x: Tensor<3>,
+        rope: &Rope3d,
+        bound: u64,
+        share: f64,
+    ) -> Tensor<3> {
+        let [b, s, dim] = x.dims();
+        let heads = attn.heads;
+        let head_dim = dim / heads;
+        let split = |t: Tensor<3>| t.reshape([b, s, heads, head_dim]);
+        let q = rope
+            .apply(split(attn.norm_q.forward(attn.to_q.forward(x.clone()))))
+            .swap_dims(1, 2);
+        let k = rope
+            .apply(split(attn.norm_k.forward(attn.to_k.forward(x.clone()))))
+            .swap_dims(1, 2);
+        let v = split(attn.to_v.forward(x)).swap_dims(1, 2);
+        let rows = ((bound / (heads as u64 * s as u64 * 4)) as usize).max(1);
+        let chunks = s.div_ceil(rows);
+        let run = ((chunks as f64 * share.clamp(0.0, 1.0)).ceil() as usize).clamp(1, chunks);
+        let scale = 1.0 / (head_dim as f64).sqrt();
+        let kt = k.swap_dims(2, 3);
+        let mut outs = Vec::with_capacity(chunks);
+        for i in 0..chunks {
+            let start = i * rows;
+            let len = rows.min(s - start);
+            if i < run {
+                let scores = q.clone().narrow(2, start, len).matmul(kt.clone()) * scale;
+                outs.push(softmax(scores, 3).matmul(v.clone()));
+            } else {
+                outs.push(Tensor::zeros([b, heads, len, head_dim], &q.device()));
+            }
+        }
+        let out = Tensor::cat(outs, 2).swap_dims(1, 2).reshape([b, s, dim]);
+        attn.to_out.forward(out)
+    }
+
+    /// The first two latent frames through the decoder, to 8-bit frames.
+    fn decode(configs: &PlanConfigs, plan: &GenerationPlan, device: &Device) -> Result<(), String> {
+        let vae = WanVae::init(&configs.vae, device);
+        let [z, f, h, w] = plan.latent.map(|v| v as usize);
+        let latents = Tensor::<5>::random([1, z, f, h, w], Distribution::Normal(0.0, 1.0), device);
+        let video = Video::decode(&vae, latents).map_err(|e| e.to_string())?;
+        println!(
+            "decoded {} frames of {}x{}",
+            video.frames, video.width, video.height
+        );
+        Ok(())
+    }
+
+    /// umT5 over two prompts of 512 tokens.
+    fn text(config: &T5Config, device: &Device) -> Result<(), String> {
+        let encoder = UmT5Encoder::init(config, device).map_err(|e| e.to_string())?;
+        let ids: Vec<i64> = (0..2 * 512).map(|i| (i * 7919 % 250_000) as i64).collect();
+        let ids = Tensor::<2, Int>::from_data(burn::tensor::TensorData::new(ids, [2, 512]), device);
+        let mask = Tensor::<2, Int>::ones([2, 512], device);
+        let _: f32 = encoder.forward(ids, mask).sum().into_scalar::<f32>();
+        Ok(())
+    }
 }

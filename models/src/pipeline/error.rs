@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::scheduler::SchedulerError;
-use crate::t5::TokenizerError;
+use crate::t5::PromptError;
 
 /// A boxed source error of a component.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -49,7 +49,13 @@ pub enum PipelineError {
     InvalidRequest(String),
     /// The prompt could not be tokenized.
     #[error("the prompt could not be encoded: {0}")]
-    Prompt(#[from] TokenizerError),
+    Prompt(#[from] PromptError),
+    /// The run would not fit the device (or a buffer one binding): what to change.
+    #[error("this generation does not fit: {0}")]
+    Plan(#[from] crate::plan::PlanError),
+    /// The released text encoder could not be loaded again for a new prompt.
+    #[error("the text encoder could not be loaded again for a new prompt: {0}")]
+    TextEncoder(String),
     /// The sampler could not be set up.
     #[error(transparent)]
     Scheduler(#[from] SchedulerError),

@@ -9,35 +9,24 @@ use burn::tensor::TensorData;
 use super::request::{video_tensor, RgbImage};
 use crate::wan::vae::WanVae;
 
-/// The first frame's clean latent, and where its tokens are.
+/// The first frame's clean latent.
 #[derive(Debug, Clone)]
 pub struct FirstFrame {
     /// Normalised latent [1, z, 1, h, w].
     latent: Tensor<5>,
-    /// Tokens of one latent frame: (h / ph) * (w / pw).
-    tokens_per_frame: usize,
-    /// All tokens: F' * tokens_per_frame.
-    tokens: usize,
+    /// Latent frames F' of the video.
+    latent_frames: usize,
 }
 
 impl FirstFrame {
     /// Encodes `image` (its size already checked against the request) with `vae` and
-    /// normalises it. `latent_frames` is F'; `patch` the DiT's (pt, ph, pw), pt must be 1.
-    pub fn encode(
-        vae: &WanVae,
-        image: &RgbImage,
-        latent_frames: usize,
-        patch: [usize; 3],
-        device: &Device,
-    ) -> Self {
+    /// normalises it. `latent_frames` is F' (the DiT's temporal patch must be 1).
+    pub fn encode(vae: &WanVae, image: &RgbImage, latent_frames: usize, device: &Device) -> Self {
         let video = video_tensor(std::slice::from_ref(image), device);
         let latent = vae.normalize(vae.encode(video));
-        let [_, _, _, lh, lw] = latent.dims();
-        let tokens_per_frame = (lh / patch[1]) * (lw / patch[2]);
         Self {
             latent,
-            tokens_per_frame,
-            tokens: latent_frames * tokens_per_frame,
+            latent_frames,
         }
     }
 
@@ -58,10 +47,12 @@ impl FirstFrame {
         )
     }
 
-    /// Per-token timesteps [1, tokens]: 0 for the first latent frame's tokens, `t` after.
+    /// Timesteps per latent frame [1, F']: 0 for the first, `t` after. The DiT gives every
+    /// token of a frame its frame's (diffusers' per-token timesteps, without repeating the
+    /// timestep embedding for each of a frame's tokens).
     pub fn timesteps(&self, t: f32, device: &Device) -> Tensor<2> {
-        let mut values = vec![t; self.tokens];
-        values[..self.tokens_per_frame.min(self.tokens)].fill(0.0);
-        Tensor::from_data(TensorData::new(values, [1, self.tokens]), device)
+        let mut values = vec![t; self.latent_frames];
+        values[0] = 0.0;
+        Tensor::from_data(TensorData::new(values, [1, self.latent_frames]), device)
     }
 }

@@ -14,6 +14,7 @@ use super::sampling::Sampling;
 use super::video::Video;
 use crate::noise::randn;
 use crate::scheduler::{cfg, uses_uncond};
+use crate::t5::UmT5Encoder;
 
 /// The prompt embeddings of one run.
 struct Text {
@@ -52,6 +53,7 @@ impl WanModels {
         mut on_step: impl FnMut(StepPreview) -> StepControl,
     ) -> Result<Video, PipelineError> {
         self.size_rules().check(request)?;
+        self.memory_plan(request)?.check(&self.limits)?;
         let shape = self.latent_shape(request);
         let noise = randn(request.seed, shape, &self.device);
         self.denoise(request, noise, &mut on_step)
@@ -66,6 +68,7 @@ impl WanModels {
         mut on_step: impl FnMut(StepPreview) -> StepControl,
     ) -> Result<Video, PipelineError> {
         self.size_rules().check(request)?;
+        self.memory_plan(request)?.check(&self.limits)?;
         let shape = self.latent_shape(request);
         if noise.dims() != shape {
             return Err(PipelineError::InvalidRequest(format!(
@@ -90,15 +93,10 @@ impl WanModels {
         } = self.sampling(request)?;
         let text = self.encode_text(request, guidance)?;
         let [_, z, latent_frames, _, _] = noise.dims();
-        let first_frame = request.image.as_ref().map(|image| {
-            FirstFrame::encode(
-                &self.vae,
-                image,
-                latent_frames,
-                self.dit_config.patch_size,
-                &device,
-            )
-        });
+        let first_frame = request
+            .image
+            .as_ref()
+            .map(|image| FirstFrame::encode(&self.vae, image, latent_frames, &device));
         let guide = match (&request.motion, clock) {
             (Some(motion), Some(clock)) => Some(GuideLatents::prepare(
                 &self.vae,
@@ -172,14 +170,40 @@ impl WanModels {
             }
         }
 
-        // [1, 3, F, H, W] in [-1, 1] -> host [F, H, W, 3] in [0, 1].
-        let decoded = self.vae.decode(self.vae.denormalize(latents));
-        Video::from_decoded(decoded)
+        // One latent frame at a time -> host [F, H, W, 3] bytes.
+        Video::decode(&self.vae, self.vae.denormalize(latents))
     }
 
     /// The prompt (and, with guidance, the negative prompt) embeddings, from the cache when
-    /// they were encoded before.
+    /// they were encoded before. A released text encoder is read again only for a prompt not
+    /// in the cache, and released again afterwards, before the transformer runs.
     fn encode_text(
+        &mut self,
+        request: &GenerateRequest,
+        guidance: f32,
+    ) -> Result<Text, PipelineError> {
+        let prompts: Vec<&str> = if uses_uncond(guidance) {
+            vec![&request.prompt, &request.negative_prompt]
+        } else {
+            vec![&request.prompt]
+        };
+        if !self.prompts.all_cached(&prompts) && self.prompts.encoder().is_none() {
+            let encoder = UmT5Encoder::load(
+                &self.text_encoder_config,
+                &self.text_encoder_folder,
+                &self.text_device,
+            )
+            .map_err(|e| PipelineError::TextEncoder(e.to_string()))?;
+            self.prompts.put_encoder(encoder);
+        }
+        let text = self.encode_prompts(request, guidance);
+        if self.release_text_encoder {
+            drop(self.prompts.release_encoder());
+        }
+        text
+    }
+
+    fn encode_prompts(
         &mut self,
         request: &GenerateRequest,
         guidance: f32,
@@ -223,9 +247,17 @@ impl WanModels {
         ))
     }
 
-    /// One DiT forward, counted: flow [1, z, F', h, w].
+    /// One DiT forward, counted: flow [1, z, F', h, w]. The RoPE tables are built once per
+    /// token grid and kept.
     fn dit_pass(&mut self, latents: Tensor<5>, timestep: Tensor<2>, text: Tensor<3>) -> Tensor<5> {
         self.dit_passes += 1;
-        self.dit.forward(latents, timestep, text)
+        let grid = self.dit.grid(latents.dims());
+        let rope = match self.rope.take() {
+            Some((cached, rope)) if cached == grid => rope,
+            _ => self.dit.rope(grid, &self.device),
+        };
+        let flow = self.dit.forward_with_rope(latents, timestep, text, &rope);
+        self.rope = Some((grid, rope));
+        flow
     }
 }

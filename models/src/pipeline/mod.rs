@@ -20,6 +20,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod defaults;
 mod error;
 mod first_frame;
 mod generate;
@@ -31,6 +32,7 @@ mod request;
 mod sampling;
 mod video;
 
+pub use defaults::{PackageDefaults, WAN_NEGATIVE_PROMPT};
 pub use error::{BoxError, PackageError, PipelineError};
 pub use first_frame::FirstFrame;
 pub use models::{LoadOptions, WanModels};

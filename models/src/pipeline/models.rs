@@ -1,18 +1,25 @@
 //! A loaded Wan package: prompt encoder (umT5 + tokenizer, cached per prompt), DiT, VAE and the
 //! sampler's config, checked to fit together.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 
+use super::defaults::PackageDefaults;
 use super::error::{BoxError, PackageError};
 use super::package::WanPackage;
-use super::request::SizeRules;
+use super::request::{GenerateRequest, SizeRules};
+use crate::plan::{
+    DeviceLimits, GenerationPlan, PlanConfigs, PlanError, PlanRequest, TextEncoderPlacement,
+    WGSL_MAX_BINDING,
+};
+use crate::scheduler::uses_uncond;
 use crate::scheduler::{FewStepSchedule, FlowSchedulerConfig, SamplerKind, SchedulerError};
 use crate::t5::{PromptEncoder, PromptTokenizer, T5Config, UmT5Encoder};
 use crate::taehv::{TaehvDecoder, TaehvError};
-use crate::wan::dit::{DitConfig, WanDit};
+use crate::wan::dit::{DitConfig, Rope3d, WanDit};
 use crate::wan::vae::{VaeConfig, WanVae};
+use burn::tensor::FloatDType;
 
 /// Every component of a Wan package, on one device. [`WanModels::generate`] runs it.
 pub struct WanModels {
@@ -35,6 +42,15 @@ pub struct WanModels {
     /// Where the text encoder runs (the main device unless [`LoadOptions`] put it elsewhere).
     pub(super) text_device: Device,
     pub(super) dit_passes: usize,
+    /// Where the text encoder's weights are read again after a release.
+    pub(super) text_encoder_folder: PathBuf,
+    pub(super) text_encoder_config: T5Config,
+    /// Drop the text encoder's weights once the prompts are encoded.
+    pub(super) release_text_encoder: bool,
+    /// RoPE tables of the last token grid (the same for every step of a run).
+    pub(super) rope: Option<([usize; 3], Rope3d)>,
+    /// What the device holds; every request's memory plan is checked against it first.
+    pub(super) limits: DeviceLimits,
     /// Decodes the step previews when set (see [`WanModels::set_preview_decoder`]).
     pub(super) preview_decoder: Option<TaehvDecoder>,
 }
@@ -46,6 +62,11 @@ pub struct LoadOptions {
     /// cannot hold its ~11 GB in f16 beside the transformer): it runs once per new prompt,
     /// and only its output (a few MB) moves to the main device.
     pub text_encoder_device: Option<Device>,
+    /// Keep the text encoder loaded between runs. By default, when it shares the main
+    /// device, its weights leave once the prompts are encoded (before the transformer runs)
+    /// and are read again from the package only for a prompt not in the cache; on another
+    /// device (the CPU) it stays.
+    pub keep_text_encoder: bool,
 }
 
 /// Wraps a component's error with the component's name and folder.
@@ -156,9 +177,14 @@ impl WanModels {
                 48 => FewStepSchedule::fastwan22(),
                 _ => FewStepSchedule::fastwan21(),
             }),
+            release_text_encoder: !options.keep_text_encoder && text_device == *device,
             device: device.clone(),
             text_device,
             dit_passes: 0,
+            text_encoder_folder: package.folder("text_encoder"),
+            text_encoder_config: t5_config,
+            rope: None,
+            limits: default_limits(device),
             preview_decoder: None,
         })
     }
@@ -176,6 +202,51 @@ impl WanModels {
     /// Whether requests may carry a first frame (Wan2.2 TI2V packages).
     pub fn supports_image(&self) -> bool {
         self.expand_timesteps
+    }
+
+    /// Sets what the device holds (its memory, its largest binding): requests whose memory
+    /// plan does not fit are refused before any work, with what to change.
+    pub fn set_limits(&mut self, limits: DeviceLimits) {
+        self.limits = limits;
+    }
+
+    /// The device limits requests are checked against.
+    pub fn limits(&self) -> DeviceLimits {
+        self.limits
+    }
+
+    /// The memory plan of `request` on this device, as it will run.
+    pub fn memory_plan(&self, request: &GenerateRequest) -> Result<GenerationPlan, PlanError> {
+        let configs = PlanConfigs {
+            dit: self.dit_config.clone(),
+            vae: self.vae.config().clone(),
+            text_encoder: self.text_encoder_config.clone(),
+        };
+        let mut plan = PlanRequest::new(
+            request.width as u32,
+            request.height as u32,
+            request.frames as u32,
+        );
+        plan.precision = self.device.settings().float_dtype;
+        plan.text_encoder = if self.text_device == self.device {
+            TextEncoderPlacement::Device
+        } else {
+            let bytes = match self.text_device.settings().float_dtype {
+                FloatDType::F64 => 8,
+                FloatDType::F32 | FloatDType::Flex32 => 4,
+                _ => 2,
+            };
+            TextEncoderPlacement::Cpu { bytes }
+        };
+        plan.guidance = uses_uncond(request.guidance);
+        plan.image = request.image.is_some();
+        plan.text_tokens = self.prompts.max_sequence_length() as u32;
+        GenerationPlan::new(&configs, &plan)
+    }
+
+    /// The official frame rate, length, guidance, shift and negative prompt of this model.
+    pub fn defaults(&self) -> PackageDefaults {
+        PackageDefaults::for_model(self.expand_timesteps, self.dit_config.inner_dim())
     }
 
     /// Latent channels (16 for Wan2.1, 48 for Wan2.2).
@@ -243,12 +314,8 @@ impl WanModels {
     /// cache.
     pub fn set_max_sequence_length(&mut self, tokens: usize) {
         if tokens != self.prompts.max_sequence_length() {
-            self.prompts = PromptEncoder::new(
-                self.prompts.tokenizer().clone(),
-                self.prompts.encoder().clone(),
-                self.text_device.clone(),
-            )
-            .with_max_sequence_length(tokens);
+            self.prompts.set_max_sequence_length(tokens);
+            self.prompts.clear_cache();
         }
     }
 
@@ -266,5 +333,19 @@ impl WanModels {
             config.validate()?;
         }
         Ok(config)
+    }
+}
+
+/// What is known of `device` without asking: a GPU through wgpu binds at most
+/// [`WGSL_MAX_BINDING`] bytes per buffer; its memory is not read (burn does not expose the
+/// adapter's), so it is only checked when [`WanModels::set_limits`] gives it.
+fn default_limits(device: &Device) -> DeviceLimits {
+    if *device == Device::flex() {
+        DeviceLimits::default()
+    } else {
+        DeviceLimits {
+            max_binding: Some(WGSL_MAX_BINDING),
+            ..DeviceLimits::default()
+        }
     }
 }

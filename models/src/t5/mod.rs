@@ -21,6 +21,6 @@ pub use config::{Activation, T5Config, T5ConfigError};
 pub use encoder::{T5LoadError, UmT5Encoder};
 pub use ffn::FeedForward;
 pub use prompt::{
-    prompt_embeds, PromptEncoder, DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_SEQUENCE_LENGTH,
+    prompt_embeds, PromptEncoder, PromptError, DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_SEQUENCE_LENGTH,
 };
 pub use tokenizer::{PromptTokenizer, TokenBatch, TokenizerError, EOS_TOKEN, PAD_TOKEN};

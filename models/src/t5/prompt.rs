@@ -1,6 +1,8 @@
 //! Prompt embeddings as Wan's pipeline makes them (diffusers'
 //! `WanPipeline._get_t5_prompt_embeds`): clean, tokenize to a fixed length, run the encoder,
-//! keep each prompt's tokens and zero the padding. Cached per prompt: the encoder runs once.
+//! keep each prompt's tokens and zero the padding. Cached per prompt: the encoder runs once,
+//! and its weights may be released between runs (the cache stays) and put back for a new
+//! prompt.
 
 use std::collections::VecDeque;
 
@@ -26,10 +28,22 @@ pub fn prompt_embeds(encoder: &UmT5Encoder, batch: &TokenBatch, device: &Device)
     hidden * mask.float().reshape([b, l, 1])
 }
 
+/// Why prompts could not be encoded.
+#[derive(Debug, thiserror::Error)]
+pub enum PromptError {
+    /// The text could not be tokenized.
+    #[error(transparent)]
+    Tokenizer(#[from] TokenizerError),
+    /// A prompt is not cached and the encoder's weights were released.
+    #[error("the text encoder was released; put it back before encoding a new prompt")]
+    Released,
+}
+
 /// Tokenizer + encoder + a small cache of prompt embeddings.
 pub struct PromptEncoder {
     tokenizer: PromptTokenizer,
-    encoder: UmT5Encoder,
+    /// `None` once released.
+    encoder: Option<UmT5Encoder>,
     device: Device,
     max_sequence_length: usize,
     capacity: usize,
@@ -44,7 +58,7 @@ impl PromptEncoder {
     pub fn new(tokenizer: PromptTokenizer, encoder: UmT5Encoder, device: Device) -> Self {
         Self {
             tokenizer,
-            encoder,
+            encoder: Some(encoder),
             device,
             max_sequence_length: DEFAULT_MAX_SEQUENCE_LENGTH,
             capacity: DEFAULT_CACHE_CAPACITY,
@@ -73,14 +87,39 @@ impl PromptEncoder {
         self.max_sequence_length
     }
 
+    /// Changes the tokens per prompt (the cached embeddings of other lengths are not used).
+    pub fn set_max_sequence_length(&mut self, max_sequence_length: usize) {
+        self.max_sequence_length = max_sequence_length;
+    }
+
     /// The tokenizer.
     pub fn tokenizer(&self) -> &PromptTokenizer {
         &self.tokenizer
     }
 
-    /// The encoder.
-    pub fn encoder(&self) -> &UmT5Encoder {
-        &self.encoder
+    /// The encoder, unless released.
+    pub fn encoder(&self) -> Option<&UmT5Encoder> {
+        self.encoder.as_ref()
+    }
+
+    /// Takes the encoder's weights out (dropping the result frees their memory); cached
+    /// prompts still encode, a new one needs [`Self::put_encoder`] first.
+    pub fn release_encoder(&mut self) -> Option<UmT5Encoder> {
+        self.encoder.take()
+    }
+
+    /// Puts the encoder back after [`Self::release_encoder`].
+    pub fn put_encoder(&mut self, encoder: UmT5Encoder) {
+        self.encoder = Some(encoder);
+    }
+
+    /// Whether every one of `prompts` is in the cache (encoding them runs nothing).
+    pub fn all_cached(&self, prompts: &[&str]) -> bool {
+        prompts.iter().all(|p| {
+            self.cache
+                .iter()
+                .any(|((q, l), _)| q == p && *l == self.max_sequence_length)
+        })
     }
 
     /// How many times the encoder has run (cache hits do not run it).
@@ -95,14 +134,14 @@ impl PromptEncoder {
 
     /// The embeddings of one prompt: `[1, max_sequence_length, d_model]`, from the cache when
     /// the same text was encoded at the same length recently.
-    pub fn encode(&mut self, prompt: &str) -> Result<Tensor<3>, TokenizerError> {
+    pub fn encode(&mut self, prompt: &str) -> Result<Tensor<3>, PromptError> {
         self.encode_many(&[prompt])
     }
 
     /// The embeddings of several prompts (e.g. the prompt and the negative prompt):
     /// `[B, max_sequence_length, d_model]`. Prompts not in the cache are encoded together in one
     /// batch.
-    pub fn encode_many(&mut self, prompts: &[&str]) -> Result<Tensor<3>, TokenizerError> {
+    pub fn encode_many(&mut self, prompts: &[&str]) -> Result<Tensor<3>, PromptError> {
         let mut found: Vec<Option<Tensor<3>>> = prompts.iter().map(|p| self.lookup(p)).collect();
         let mut missing: Vec<&str> = Vec::new();
         for (prompt, hit) in prompts.iter().zip(&found) {
@@ -111,12 +150,13 @@ impl PromptEncoder {
             }
         }
         if !missing.is_empty() {
+            let encoder = self.encoder.as_ref().ok_or(PromptError::Released)?;
             let cleaned: Vec<String> = missing.iter().map(|p| prompt_clean(p)).collect();
             let cleaned: Vec<&str> = cleaned.iter().map(String::as_str).collect();
             let batch = self
                 .tokenizer
                 .encode_batch(&cleaned, self.max_sequence_length)?;
-            let embeds = prompt_embeds(&self.encoder, &batch, &self.device);
+            let embeds = prompt_embeds(encoder, &batch, &self.device);
             self.encoder_runs += 1;
             let rows = embeds.split(1, 0);
             for (prompt, slot) in prompts.iter().zip(found.iter_mut()) {

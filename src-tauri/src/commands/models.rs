@@ -13,9 +13,8 @@ use studio::generate::plan::PackageTraits;
 use studio::generate::ShotPlan;
 use studio::model_store::locations::remember_comfyui;
 use studio::model_store::{
-    base_url_from_env, data_dir, estimate, import, list, plan, DownloadProgress, Downloader,
-    Imported, Installed, Locations, MemoryEstimate, MemoryPlan, PackageConfigs, PackageStatus,
-    ShotSize,
+    base_url_from_env, data_dir, import, list, plan, DownloadProgress, Downloader, Imported,
+    Installed, Locations, MemoryEstimate, MemoryPlan, PackageConfigs, PackageStatus, ShotSize,
 };
 use studio::project::{Engine, Project};
 use tauri::ipc::Channel;
@@ -154,13 +153,15 @@ pub struct MemoryReport {
 fn package_for(
     project: &Project,
     index: usize,
-) -> Result<(String, PackageConfigs, ShotPlan), String> {
+) -> Result<(String, PackageConfigs, ShotPlan, bool), String> {
     let shot = project
         .shots
         .get(index)
         .ok_or_else(|| format!("shot {} does not exist", index + 1))?;
     let generation = shot.generation();
     let aspect = shot.image_size;
+    // A first frame makes the timestep vary per latent frame (more memory).
+    let image = generation.engine == Engine::WanImageToVideo;
     let installed: Option<ChosenPackage> = if generation.engine == Engine::Warp {
         None
     } else {
@@ -170,18 +171,25 @@ fn package_for(
         Some(chosen) => {
             let configs = PackageConfigs::load(&chosen.root).map_err(ui_error)?;
             let name = package_name(&chosen.root);
-            Ok((name, configs, ShotPlan::new(shot, chosen.traits, aspect)))
+            Ok((
+                name,
+                configs,
+                ShotPlan::new(shot, chosen.traits, aspect),
+                image,
+            ))
         }
         None if generation.engine == Engine::WanTextToVideo => Ok((
             "wan2.1-t2v-1.3b-diffusers".into(),
             PackageConfigs::wan21_t2v_1_3b(),
             ShotPlan::new(shot, PackageTraits::WAN21, aspect),
+            image,
         )),
         // Image-to-video (and a warp shot someone is thinking of switching) needs Wan2.2.
         None => Ok((
             "wan2.2-ti2v-5b-diffusers".into(),
             PackageConfigs::wan22_ti2v_5b(),
             ShotPlan::new(shot, PackageTraits::WAN22, aspect),
+            image,
         )),
     }
 }
@@ -200,15 +208,15 @@ pub async fn memory_estimate(request: MemoryRequest) -> Result<MemoryReport, Str
         return Err("the GPU memory must be a positive number of GiB".into());
     }
     tauri::async_runtime::spawn_blocking(move || {
-        let (package, configs, shot_plan) = package_for(&request.project, request.shot as usize)?;
+        let (package, configs, shot_plan, image) =
+            package_for(&request.project, request.shot as usize)?;
         let size = ShotSize {
             width: shot_plan.width,
             height: shot_plan.height,
             frames: shot_plan.frames,
         };
-        let estimate = estimate(&configs, size).map_err(ui_error)?;
         let budget = (request.gpu_gib * (1u64 << 30) as f64) as u64;
-        let plan = plan(&estimate, budget);
+        let (estimate, plan) = plan(&configs, size, image, budget).map_err(ui_error)?;
         Ok(MemoryReport {
             package,
             text: plan.describe(),

@@ -108,10 +108,12 @@ pub struct GenerationArgs {
     /// Denoising steps.
     #[arg(long, default_value_t = Generation::default().steps)]
     pub steps: u32,
-    /// Classifier-free guidance scale.
-    #[arg(long, default_value_t = Generation::default().guidance)]
-    pub guidance: f32,
-    /// The sampler's timestep shift (the package's own by default).
+    /// Classifier-free guidance scale (the package's recommended one by default: Wan2.1
+    /// 1.3B 6, Wan2.2 TI2V 5).
+    #[arg(long)]
+    pub guidance: Option<f32>,
+    /// The sampler's timestep shift (the package's recommended one by default: Wan2.1 1.3B
+    /// 8, Wan2.2 TI2V 5).
     #[arg(long)]
     pub shift: Option<f32>,
     /// Step from which the whole frame denoises from the noised warp (Time-to-Move's t_weak).
@@ -124,7 +126,8 @@ pub struct GenerationArgs {
     /// default).
     #[arg(long = "gen-size", id = "gen_size", value_name = "WIDTHxHEIGHT", value_parser = parse::size)]
     pub size: Option<(u32, u32)>,
-    /// Generated frames, 4k + 1 (the shot's duration at 16 fps, at most 81, by default).
+    /// Generated frames, 4k + 1 (the shot's duration at the package's frame rate, at most its
+    /// longest run: Wan2.1 16 fps and 81 frames, Wan2.2 TI2V 24 fps and 121, by default).
     #[arg(long)]
     pub frames: Option<u32>,
 }

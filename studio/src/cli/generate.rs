@@ -28,10 +28,14 @@ pub struct GenerateArgs {
     /// Float precision: auto (f16 on a GPU that has it), f32 or f16.
     #[arg(long, default_value = "auto", value_parser = precision)]
     precision: Precision,
-    /// Run the umT5 text encoder on the CPU (for GPUs that cannot hold it beside the
-    /// transformer; `motionboard models memory` says when).
+    /// Run the umT5 text encoder on the CPU in half precision (for GPUs that cannot hold it
+    /// beside the transformer; `motionboard models memory` says when).
     #[arg(long)]
     text_encoder_on_cpu: bool,
+    /// The GPU's memory in GiB: a shot whose memory plan does not fit is refused before any
+    /// work, with what to change.
+    #[arg(long, value_name = "GIB")]
+    gpu_memory: Option<f64>,
     /// A ComfyUI `models` folder to look for model files in, besides the app's own.
     #[arg(long)]
     comfyui: Option<PathBuf>,
@@ -80,10 +84,18 @@ pub fn generate(args: GenerateArgs) -> Result<()> {
         .into_iter()
         .map(|(_, root)| root)
         .collect();
+    let gpu_memory = match args.gpu_memory {
+        Some(g) if !(g.is_finite() && g > 0.0) => {
+            bail!("--gpu-memory must be a positive number of GiB")
+        }
+        Some(g) => Some((g * (1u64 << 30) as f64) as u64),
+        None => None,
+    };
     let mut generator = ShotGenerator::new(GenerateOptions {
         backend: args.device,
         precision: args.precision,
         text_encoder_on_cpu: args.text_encoder_on_cpu,
+        gpu_memory,
     })?;
     eprintln!("engine: {}", generator.device_label());
     let cancel = cancel_on_ctrl_c();

@@ -6,13 +6,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
+use models::plan::{DeviceLimits, TextEncoderPlacement};
 use studio::model_store::catalog::{catalog, Source};
 use studio::model_store::check::{check_file, check_package, identify, is_package};
 use studio::model_store::download::Stage;
-use studio::model_store::memory::gib;
+use studio::model_store::memory::{engine_plan, gib};
 use studio::model_store::{
-    base_url_from_env, estimate, import, list, plan, DownloadProgress, Downloader, Locations,
-    PackageConfigs, Role, ShotSize, Soundness,
+    base_url_from_env, import, list, plan, DownloadProgress, Downloader, Locations, PackageConfigs,
+    Role, ShotSize, Soundness,
 };
 
 #[derive(Args)]
@@ -34,7 +35,8 @@ enum ModelsCommand {
     Download(DownloadArgs),
     /// Import a model file or a diffusers package folder into the models folder.
     Import(ImportArgs),
-    /// Estimate the GPU memory a shot needs and what the engine will do to fit.
+    /// The engine's memory plan of a shot: every large buffer, the peak of each phase, and
+    /// whether it fits the GPU (the same plan the Models panel shows).
     Memory(MemoryArgs),
 }
 
@@ -94,6 +96,19 @@ struct MemoryArgs {
     /// The GPU's memory in GiB.
     #[arg(long, value_name = "GIB")]
     gpu_memory: f64,
+    /// The largest buffer the GPU can bind, in GiB (default: WGSL's 2 GiB storage binding).
+    #[arg(long, value_name = "GIB")]
+    max_binding: Option<f64>,
+    /// Image-to-video (a first frame; Wan2.2 TI2V packages).
+    #[arg(long)]
+    image: bool,
+    /// Where the text encoder runs: auto (the GPU when everything fits, else the CPU), gpu
+    /// or cpu.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "gpu", "cpu"])]
+    text_encoder: String,
+    /// Print every buffer of each phase.
+    #[arg(long)]
+    buffers: bool,
 }
 
 pub fn models(args: ModelsArgs) -> Result<()> {
@@ -368,26 +383,65 @@ fn memory(args: MemoryArgs) -> Result<()> {
         height: args.height,
         frames: args.frames,
     };
-    let e = estimate(&configs, shot)?;
-    if args.gpu_memory.is_nan() || args.gpu_memory <= 0.0 {
+    let positive = |v: f64| v.is_finite() && v > 0.0;
+    if !positive(args.gpu_memory) {
         bail!("--gpu-memory must be a positive number of GiB");
     }
-    let budget = (args.gpu_memory * (1u64 << 30) as f64) as u64;
-    println!(
-        "{}x{}, {} frames: {} transformer tokens",
-        shot.width, shot.height, shot.frames, e.tokens
-    );
-    for (name, p) in [("f32", &e.f32), ("f16", &e.f16)] {
-        println!(
-            "{name}: text encoder {}, transformer {}, VAE {}, activations {}, decode {}; total {}",
-            gib(p.text_encoder),
-            gib(p.transformer),
-            gib(p.vae),
-            gib(p.activations),
-            gib(p.decode),
-            gib(p.total)
-        );
+    let to_bytes = |g: f64| (g * (1u64 << 30) as f64) as u64;
+    let budget = to_bytes(args.gpu_memory);
+    let mut limits = DeviceLimits::gpu(budget);
+    if let Some(binding) = args.max_binding {
+        if !positive(binding) {
+            bail!("--max-binding must be a positive number of GiB");
+        }
+        limits.max_binding = Some(to_bytes(binding));
     }
-    println!("{}", plan(&e, budget).describe());
+    let placement = match args.text_encoder.as_str() {
+        "gpu" => Some(TextEncoderPlacement::Device),
+        "cpu" => Some(TextEncoderPlacement::Cpu { bytes: 2 }),
+        _ => None,
+    };
+    let chosen = match placement {
+        Some(placement) => engine_plan(&configs, shot, args.image, placement)?,
+        None => {
+            let (estimate, _) = plan(&configs, shot, args.image, budget)?;
+            let placement = if estimate.text_encoder_on_cpu {
+                TextEncoderPlacement::Cpu { bytes: 2 }
+            } else {
+                TextEncoderPlacement::Device
+            };
+            engine_plan(&configs, shot, args.image, placement)?
+        }
+    };
+    let on_cpu = matches!(
+        chosen.request.text_encoder,
+        TextEncoderPlacement::Cpu { .. }
+    );
+    println!(
+        "text encoder on the {}",
+        if on_cpu {
+            "CPU (half precision)"
+        } else {
+            "GPU (released before denoising)"
+        }
+    );
+    if args.buffers {
+        print!("{}", chosen.describe());
+    } else {
+        print!("{}", chosen.describe().lines().next().unwrap_or_default());
+        println!();
+        for p in &chosen.phases {
+            println!(
+                "{}: GPU {}, system {}",
+                p.phase.name(),
+                gib(p.device),
+                gib(p.host)
+            );
+        }
+    }
+    match chosen.check(&limits) {
+        Ok(()) => println!("fits a {} GPU", gib(budget)),
+        Err(e) => println!("will not fit: {e}"),
+    }
     Ok(())
 }

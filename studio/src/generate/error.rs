@@ -21,6 +21,13 @@ pub enum GenerateError {
     )]
     NoPicture { shot: usize, name: String },
     #[error(
+        "shot {shot} ({name}) has motion (paths, held regions or a camera move), but \
+         text-to-video has no image condition to steer, so the motion would be lost: switch \
+         the shot to image-to-video (`--engine wan-image-to-video`, a Wan2.2 TI2V package) \
+         with a picture, or clear its motion"
+    )]
+    MotionNeedsImage { shot: usize, name: String },
+    #[error(
         "shot {shot} ({name}) continues from the previous shot: generate the previous shot \
          first, or give this shot its own picture"
     )]

@@ -4,7 +4,7 @@
 use image::RgbImage;
 use models::pipeline::{MotionGuide, RgbImage as ModelImage};
 
-use super::plan::{ShotPlan, GENERATED_FPS};
+use super::plan::ShotPlan;
 use crate::export::{Crop, Fit};
 use crate::motion::Motion;
 use crate::render::{RenderError, ShotRenderer, ShotSettings};
@@ -33,8 +33,8 @@ pub fn conditioning(
     let settings = ShotSettings {
         motion: motion.clone(),
         // Exactly `plan.frames` frames at the model's rate.
-        seconds: plan.frames as f32 / GENERATED_FPS as f32,
-        fps: GENERATED_FPS,
+        seconds: plan.frames as f32 / plan.fps as f32,
+        fps: plan.fps,
         preset: None,
         fit: Fit::Crop,
         // The model sees the whole picture; the shot's crop applies when it is exported.

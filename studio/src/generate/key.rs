@@ -57,6 +57,7 @@ pub fn result_key(inputs: &KeyInputs) -> String {
         "negative_prompt": p.negative_prompt,
         "size": [p.width, p.height],
         "frames": p.frames,
+        "fps": p.fps,
         "steps": p.steps,
         "guidance": p.guidance.to_bits(),
         "shift": p.shift.map(f32::to_bits),

@@ -21,5 +21,5 @@ pub mod run;
 
 pub use cache::{GeneratedClip, ResultCache};
 pub use error::GenerateError;
-pub use plan::{ShotPlan, GENERATED_FPS};
+pub use plan::ShotPlan;
 pub use run::{GenerateOptions, ShotGenerator, StepUpdate};

@@ -1,31 +1,32 @@
 //! The request a shot makes of a model: its size, frame count, steps and strengths, from the
-//! shot's [`Generation`] settings and what the model package needs.
+//! shot's [`Generation`] settings and, for what the shot leaves open, the package's official
+//! defaults (frame rate, length, guidance, shift, negative prompt).
+
+use models::pipeline::PackageDefaults;
 
 use crate::project::{Generation, Shot};
 
-/// Wan models generate 16 frames per second.
-pub const GENERATED_FPS: u32 = 16;
-
-/// The most frames Wan generates in one run (5 s at 16 fps).
-pub const MAX_FRAMES: u32 = 81;
-
 /// What a package needs of a request, as far as planning goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PackageTraits {
     /// Sides must be multiples of this (16 for Wan2.1, 32 for Wan2.2).
     pub size_multiple: u32,
     /// Its own landscape size (832x480 for Wan2.1, 1280x704 for Wan2.2 TI2V).
     pub landscape: (u32, u32),
+    /// Its official frame rate, length, guidance, shift and negative prompt.
+    pub defaults: PackageDefaults,
 }
 
 impl PackageTraits {
     pub const WAN21: PackageTraits = PackageTraits {
         size_multiple: 16,
         landscape: (832, 480),
+        defaults: PackageDefaults::WAN21_T2V_1_3B,
     };
     pub const WAN22: PackageTraits = PackageTraits {
         size_multiple: 32,
         landscape: (1280, 704),
+        defaults: PackageDefaults::WAN22_TI2V_5B,
     };
 }
 
@@ -33,11 +34,14 @@ impl PackageTraits {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShotPlan {
     pub prompt: String,
+    /// The shot's, or the package's default when the shot has none.
     pub negative_prompt: String,
     pub width: u32,
     pub height: u32,
-    /// 4k + 1 frames at [`GENERATED_FPS`].
+    /// 4k + 1 frames at `fps`.
     pub frames: u32,
+    /// The package's frame rate: the clip plays at it.
+    pub fps: u32,
     pub steps: u32,
     pub guidance: f32,
     pub shift: Option<f32>,
@@ -52,6 +56,7 @@ impl ShotPlan {
     /// (portrait pictures get the model's portrait size).
     pub fn new(shot: &Shot, traits: PackageTraits, aspect: Option<(u32, u32)>) -> Self {
         let g: Generation = shot.generation();
+        let d = traits.defaults;
         let (width, height) = g.size.unwrap_or_else(|| {
             let (w, h) = traits.landscape;
             match aspect {
@@ -59,18 +64,26 @@ impl ShotPlan {
                 _ => (w, h),
             }
         });
-        let frames = g.frames.unwrap_or_else(|| frames_for(shot.seconds));
+        let frames = g
+            .frames
+            .unwrap_or_else(|| frames_for(shot.seconds, d.fps, d.max_frames as u32));
         let steps = g.steps.max(1);
         let t_weak = g.t_weak.min(steps - 1);
+        let negative_prompt = if shot.negative_prompt.trim().is_empty() {
+            d.negative_prompt.to_owned()
+        } else {
+            shot.negative_prompt.clone()
+        };
         Self {
             prompt: shot.prompt.clone(),
-            negative_prompt: shot.negative_prompt.clone(),
+            negative_prompt,
             width,
             height,
             frames,
+            fps: d.fps,
             steps,
-            guidance: g.guidance,
-            shift: g.shift,
+            guidance: g.guidance.unwrap_or(d.guidance),
+            shift: Some(g.shift.unwrap_or(d.shift)),
             seed: shot.seed,
             t_weak,
             t_strong: g.t_strong.clamp(t_weak, steps),
@@ -78,15 +91,15 @@ impl ShotPlan {
     }
 }
 
-/// The 4k + 1 frame count nearest to `seconds` at 16 fps, from 5 to 81.
-pub fn frames_for(seconds: f32) -> u32 {
+/// The 4k + 1 frame count nearest to `seconds` at `fps`, from 5 to `max_frames`.
+pub fn frames_for(seconds: f32, fps: u32, max_frames: u32) -> u32 {
     let wanted = if seconds.is_finite() {
-        (seconds.max(0.0) * GENERATED_FPS as f32).round() as u32
+        (seconds.max(0.0) * fps as f32).round() as u32
     } else {
-        MAX_FRAMES
+        max_frames
     };
     let k = (wanted.saturating_sub(1) as f32 / 4.0).round() as u32;
-    (4 * k + 1).clamp(5, MAX_FRAMES)
+    (4 * k + 1).clamp(5, max_frames)
 }
 
 #[cfg(test)]
@@ -96,13 +109,22 @@ mod tests {
 
     #[test]
     fn durations_become_wan_frame_counts() {
-        assert_eq!(frames_for(5.0), 81);
-        assert_eq!(frames_for(15.0), 81, "one run makes at most 81 frames");
-        assert_eq!(frames_for(2.0), 33);
-        assert_eq!(frames_for(0.1), 5);
-        assert_eq!(frames_for(f32::NAN), 81);
+        assert_eq!(frames_for(5.0, 16, 81), 81);
+        assert_eq!(
+            frames_for(15.0, 16, 81),
+            81,
+            "one run makes at most 81 frames"
+        );
+        assert_eq!(frames_for(2.0, 16, 81), 33);
+        assert_eq!(frames_for(0.1, 16, 81), 5);
+        assert_eq!(frames_for(f32::NAN, 16, 81), 81);
+        // Wan2.2 TI2V: 24 fps, up to 121 frames (5 s).
+        assert_eq!(frames_for(5.0, 24, 121), 121);
+        assert_eq!(frames_for(9.0, 24, 121), 121);
+        assert_eq!(frames_for(2.0, 24, 121), 49);
         for s in [0.5, 1.0, 1.7, 3.3] {
-            assert_eq!((frames_for(s) - 1) % 4, 0);
+            assert_eq!((frames_for(s, 16, 81) - 1) % 4, 0);
+            assert_eq!((frames_for(s, 24, 121) - 1) % 4, 0);
         }
     }
 
@@ -125,5 +147,33 @@ mod tests {
             (3, 3),
             "strengths fit the steps"
         );
+    }
+
+    #[test]
+    fn what_the_shot_leaves_open_comes_from_the_package() {
+        let mut shot = Shot::new("s", "Shot 1");
+        shot.seconds = 5.0;
+        shot.generation = Some(Generation {
+            engine: Engine::WanImageToVideo,
+            ..Generation::default()
+        });
+        let ti2v = ShotPlan::new(&shot, PackageTraits::WAN22, None);
+        assert_eq!((ti2v.fps, ti2v.frames), (24, 121));
+        assert_eq!((ti2v.guidance, ti2v.shift), (5.0, Some(5.0)));
+        assert!(ti2v.negative_prompt.starts_with("色调艳丽"));
+        let t2v = ShotPlan::new(&shot, PackageTraits::WAN21, None);
+        assert_eq!((t2v.fps, t2v.frames), (16, 81));
+        assert_eq!((t2v.guidance, t2v.shift), (6.0, Some(8.0)));
+        // The shot's own settings win.
+        shot.negative_prompt = "blurry".into();
+        shot.generation = Some(Generation {
+            guidance: Some(3.5),
+            shift: Some(3.0),
+            frames: Some(33),
+            ..Generation::default()
+        });
+        let own = ShotPlan::new(&shot, PackageTraits::WAN22, None);
+        assert_eq!(own.negative_prompt, "blurry");
+        assert_eq!((own.guidance, own.shift, own.frames), (3.5, Some(3.0), 33));
     }
 }

@@ -13,14 +13,15 @@ use models::device::{BackendKind, EngineDevice, Precision};
 use models::pipeline::{
     GenerateRequest, LoadOptions, PipelineError, PreviewFrames, StepControl, StepPreview, WanModels,
 };
+use models::plan::DeviceLimits;
 use models::taehv::{TaehvConfig, TaehvDecoder};
 
 use super::cache::ResultCache;
 use super::error::GenerateError;
-use super::guide::conditioning;
+use super::guide::{conditioning, has_motion};
 use super::key::{package_fingerprint, result_key, KeyInputs, SourceKey};
 use super::package::{choose, ChosenPackage};
-use super::plan::{ShotPlan, GENERATED_FPS};
+use super::plan::ShotPlan;
 use crate::model_store::{PackageKind, PackageStatus, Role, WanVersion};
 use crate::picture::{load_picture, picture_size};
 use crate::project::{store, Engine, Project, ShotSource};
@@ -30,9 +31,13 @@ use crate::project::{store, Engine, Project, ShotSource};
 pub struct GenerateOptions {
     pub backend: BackendKind,
     pub precision: Precision,
-    /// Run the umT5 text encoder on the CPU (f32) instead of `backend`: for GPUs that cannot
-    /// hold it beside the transformer (see `crate::model_store::plan`).
+    /// Run the umT5 text encoder on the CPU in half precision (~11 GB of system memory for
+    /// umT5-XXL) instead of `backend`: for GPUs that cannot hold it beside the transformer
+    /// (see `crate::model_store::plan`). On the GPU it leaves before the transformer runs.
     pub text_encoder_on_cpu: bool,
+    /// The GPU's memory in bytes, when known: a shot whose memory plan does not fit is
+    /// refused before any work, with what to change (the largest binding is always checked).
+    pub gpu_memory: Option<u64>,
 }
 
 impl Default for GenerateOptions {
@@ -41,6 +46,7 @@ impl Default for GenerateOptions {
             backend: BackendKind::Wgpu,
             precision: Precision::Auto,
             text_encoder_on_cpu: false,
+            gpu_memory: None,
         }
     }
 }
@@ -107,6 +113,7 @@ pub struct ShotGenerator {
     fingerprints: HashMap<PathBuf, String>,
     /// TAEHV files the step previews may be decoded with.
     preview_decoders: Vec<(TaehvConfig, PathBuf)>,
+    gpu_memory: Option<u64>,
 }
 
 /// The ready TAEHV preview decoders among the model store's `statuses`
@@ -150,7 +157,7 @@ impl ShotGenerator {
             .map_err(|e| GenerateError::Device(e.to_string()))?;
         let text_device = if options.text_encoder_on_cpu && options.backend != BackendKind::Flex {
             Some(
-                EngineDevice::open(BackendKind::Flex, Precision::F32)
+                EngineDevice::open(BackendKind::Flex, Precision::F16)
                     .map_err(|e| GenerateError::Device(e.to_string()))?,
             )
         } else {
@@ -162,6 +169,7 @@ impl ShotGenerator {
             loaded: None,
             fingerprints: HashMap::new(),
             preview_decoders: Vec::new(),
+            gpu_memory: options.gpu_memory,
         })
     }
 
@@ -205,6 +213,11 @@ impl ShotGenerator {
         if generation.engine == Engine::Warp {
             let (shot, name) = named();
             return Err(GenerateError::WarpEngine { shot, name });
+        }
+        // Paths and held regions steer the image condition; text-to-video has none.
+        if generation.engine == Engine::WanTextToVideo && has_motion(&shot.motion) {
+            let (shot, name) = named();
+            return Err(GenerateError::MotionNeedsImage { shot, name });
         }
         let package = choose(&generation, packages)?;
         let cache = ResultCache::new(dir);
@@ -367,7 +380,7 @@ impl ShotGenerator {
                 RgbImage::from_raw(video.width as u32, video.height as u32, video.frame_rgb8(i))
             })
             .collect();
-        cache.store(&key, GENERATED_FPS, &frames)?;
+        cache.store(&key, plan.fps, &frames)?;
         Ok(done(false))
     }
 
@@ -383,11 +396,19 @@ impl ShotGenerator {
                     &self.device.device,
                     &LoadOptions {
                         text_encoder_device: self.text_device.as_ref().map(|d| d.device.clone()),
+                        ..LoadOptions::default()
                     },
                 )?;
                 let decoder = preview_decoder_for(&models, &self.preview_decoders);
                 // Chosen by latent channels, so it fits; a refusal would keep the projection.
                 let _ = models.set_preview_decoder(decoder);
+                if self.gpu_memory.is_some() {
+                    let limits = models.limits();
+                    models.set_limits(DeviceLimits {
+                        memory: self.gpu_memory,
+                        ..limits
+                    });
+                }
                 Loaded {
                     root: root.to_owned(),
                     models,
@@ -442,5 +463,38 @@ mod tests {
                 PathBuf::from("/m/renamed.safetensors")
             )]
         );
+    }
+
+    #[test]
+    fn motion_on_a_text_to_video_shot_is_refused_with_the_way_out() {
+        use crate::motion::{MotionPath, Point};
+        use crate::project::{Generation, Shot};
+        let mut shot = Shot::new("s", "Kite");
+        shot.generation = Some(Generation {
+            engine: Engine::WanTextToVideo,
+            ..Generation::default()
+        });
+        shot.motion.paths.push(MotionPath {
+            points: vec![Point { x: 0.2, y: 0.5 }, Point { x: 0.8, y: 0.5 }],
+            radius: 0.1,
+        });
+        let mut project = Project::new("p");
+        project.shots.push(shot);
+        let mut generator = ShotGenerator::new(GenerateOptions {
+            backend: BackendKind::Flex,
+            ..GenerateOptions::default()
+        })
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let err = generator.prepare(dir.path(), &project, 0, &[]).unwrap_err();
+        assert!(
+            matches!(err, GenerateError::MotionNeedsImage { shot: 1, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("wan-image-to-video"), "{err}");
+        // Without motion the shot goes on to choosing a package (none installed here).
+        project.shots[0].motion = Default::default();
+        let err = generator.prepare(dir.path(), &project, 0, &[]).unwrap_err();
+        assert!(matches!(err, GenerateError::NoPackage { .. }), "{err}");
     }
 }

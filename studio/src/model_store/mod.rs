@@ -20,7 +20,7 @@ pub use discover::{list, FileStatus, PackageStatus};
 pub use download::{base_url_from_env, DownloadError, DownloadProgress, Downloader, Installed};
 pub use import::{import, ImportError, Imported};
 pub use locations::{data_dir, Locations, Place};
-pub use memory::{estimate, plan, MemoryEstimate, MemoryPlan, PackageConfigs, ShotSize};
+pub use memory::{plan, MemoryEstimate, MemoryPlan, PackageConfigs, ShotSize};
 
 /// An error of the store itself (folders, settings, configs).
 #[derive(Debug, thiserror::Error)]

@@ -237,8 +237,10 @@ impl Engine {
     }
 }
 
-/// How a model generates a shot. The defaults are Wan's (50 UniPC steps, guidance 5, the
-/// package's shift) and Time-to-Move's for drags (t_weak 3, t_strong 7 of 50 steps).
+/// How a model generates a shot. The defaults are the package's official ones (50 UniPC
+/// steps; guidance, shift, frame rate and length from its repository: see
+/// `models::pipeline::PackageDefaults`) and Time-to-Move's for drags (t_weak 3, t_strong 7
+/// of 50 steps).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(default)]
 #[ts(export)]
@@ -248,8 +250,9 @@ pub struct Generation {
     /// installed package that runs the engine.
     pub model: String,
     pub steps: u32,
-    pub guidance: f32,
-    /// The sampler's timestep shift; `None` keeps the package's.
+    /// Classifier-free guidance; `None`: the package's recommended scale.
+    pub guidance: Option<f32>,
+    /// The sampler's timestep shift; `None`: the package's recommended shift.
     pub shift: Option<f32>,
     /// Step at which the whole frame starts from the noised warp (higher: the background
     /// follows the warp longer).
@@ -260,7 +263,8 @@ pub struct Generation {
     /// The generated size (width, height); `None`: the model's own size for the shot's
     /// aspect (832x480 / 480x832 for Wan2.1, 1280x704 / 704x1280 for Wan2.2).
     pub size: Option<(u32, u32)>,
-    /// Generated frames (4k + 1); `None`: the shot's duration at 16 fps, at most 81.
+    /// Generated frames (4k + 1); `None`: the shot's duration at the package's frame rate,
+    /// at most its longest run (Wan2.1: 16 fps, 81 frames; Wan2.2 TI2V: 24 fps, 121).
     pub frames: Option<u32>,
 }
 
@@ -270,7 +274,7 @@ impl Default for Generation {
             engine: Engine::Warp,
             model: String::new(),
             steps: 50,
-            guidance: 5.0,
+            guidance: None,
             shift: None,
             t_weak: 3,
             t_strong: 7,

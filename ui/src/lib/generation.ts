@@ -15,9 +15,10 @@ export const ENGINES: readonly Engine[] = ["warp", "wan-text-to-video", "wan-ima
 
 export const MIN_STEPS = 1;
 export const MAX_STEPS = 100;
-/** Wan makes 4k + 1 frames, at most 81 (5 s at 16 fps) in one run. */
+/** Wan makes 4k + 1 frames in one run: at most 81 for Wan2.1 (5 s at 16 fps), 121 for
+ * Wan2.2 TI2V (5 s at 24 fps). */
 export const MIN_FRAMES = 5;
-export const MAX_FRAMES = 81;
+export const MAX_FRAMES = 121;
 export const MAX_SIDE = 2048;
 
 /** The settings a shot without its own has (as `Generation::default()` in schema.rs). */
@@ -26,7 +27,7 @@ export function defaultGeneration(): Generation {
     engine: "warp",
     model: "",
     steps: 50,
-    guidance: 5,
+    guidance: null,
     shift: null,
     t_weak: 3,
     t_strong: 7,
@@ -45,10 +46,33 @@ function whole(n: number, lo: number, hi: number, fallback: number): number {
   return Math.max(lo, Math.min(hi, Math.round(n)));
 }
 
-/** The nearest frame count the model makes (4k + 1, 5 to 81). */
-export function snapFrames(n: number): number {
-  const f = whole(n, MIN_FRAMES, MAX_FRAMES, MAX_FRAMES);
-  return Math.max(MIN_FRAMES, Math.min(MAX_FRAMES, 4 * Math.round((f - 1) / 4) + 1));
+/** The nearest frame count the model makes (4k + 1, 5 to `max`). */
+export function snapFrames(n: number, max: number = MAX_FRAMES): number {
+  const f = whole(n, MIN_FRAMES, max, max);
+  return Math.max(MIN_FRAMES, Math.min(max, 4 * Math.round((f - 1) / 4) + 1));
+}
+
+/** A package's official defaults (as `models::pipeline::PackageDefaults`): what a shot's empty
+ * settings become. */
+export interface PackageDefaults {
+  fps: number;
+  maxFrames: number;
+  guidance: number;
+  shift: number;
+}
+
+export const WAN21_DEFAULTS: PackageDefaults = { fps: 16, maxFrames: 81, guidance: 6, shift: 8 };
+export const WAN22_DEFAULTS: PackageDefaults = { fps: 24, maxFrames: 121, guidance: 5, shift: 5 };
+
+/** The defaults of the package a shot runs on (Wan2.2 TI2V for image-to-video). */
+export function packageDefaults(engine: Engine, pkg: PackageStatus | null | undefined): PackageDefaults {
+  return sideMultiple(engine, pkg) === 32 ? WAN22_DEFAULTS : WAN21_DEFAULTS;
+}
+
+/** Whether the shot has paths or held regions: motion only image-to-video can follow. */
+export function hasBrushMotion(shot: Shot | null | undefined): boolean {
+  const m = shot?.motion;
+  return !!m && (m.paths.some((p) => p.points.length >= 2) || m.statics.length > 0);
 }
 
 /** A side rounded to the model's multiple (16 for Wan2.1, 32 for Wan2.2), at least one. */
@@ -69,7 +93,7 @@ export function normalizeGeneration(g: Generation): Generation {
   const steps = whole(g.steps, MIN_STEPS, MAX_STEPS, 50);
   const t_weak = whole(g.t_weak, 0, steps - 1, 0);
   const t_strong = whole(g.t_strong, t_weak, steps, t_weak);
-  const guidance = Number.isFinite(g.guidance) ? Math.max(0, Math.min(20, g.guidance)) : 5;
+  const guidance = g.guidance !== null && Number.isFinite(g.guidance) ? Math.max(0, Math.min(20, g.guidance)) : null;
   const shift = g.shift !== null && Number.isFinite(g.shift) && g.shift > 0 ? Math.min(20, g.shift) : null;
   return {
     ...g,

@@ -135,30 +135,68 @@ impl WanDit {
         Ok(model)
     }
 
-    /// The flow prediction for `latents` [B, C, F, H, W] at `timestep` [B, T] (T = 1: one
-    /// timestep per sample; T = tokens: one per token, as Wan2.2 TI2V) with the text
-    /// `text` [B, L, text_dim]. F, H, W must be multiples of the patch size.
-    pub fn forward(&self, latents: Tensor<5>, timestep: Tensor<2>, text: Tensor<3>) -> Tensor<5> {
-        let [b, _, f, h, w] = latents.dims();
+    /// The token grid [frames, height, width] of latents [B, C, F, H, W].
+    pub fn grid(&self, latent_dims: [usize; 5]) -> [usize; 3] {
+        let [_, _, f, h, w] = latent_dims;
         let [pt, ph, pw] = self.patch_embedding.patch;
-        let grid = [f / pt, h / ph, w / pw];
+        [f / pt, h / ph, w / pw]
+    }
+
+    /// The RoPE tables of a token `grid` (the same for every step of a run: build them once
+    /// and pass them to [`Self::forward_with_rope`]).
+    pub fn rope(&self, grid: [usize; 3], device: &Device) -> Rope3d {
+        Rope3d::new(self.head_dim, grid, self.rope_max_seq_len, device)
+    }
+
+    /// The flow prediction for `latents` [B, C, F, H, W] at `timestep` [B, T] with the text
+    /// `text` [B, L, text_dim]; T = 1: one timestep per sample; T = latent frames / pt: one
+    /// per latent frame, given to each of its tokens (Wan2.2 TI2V); T = tokens: one per token.
+    /// F, H, W must be multiples of the patch size.
+    pub fn forward(&self, latents: Tensor<5>, timestep: Tensor<2>, text: Tensor<3>) -> Tensor<5> {
+        let rope = self.rope(self.grid(latents.dims()), &latents.device());
+        self.forward_with_rope(latents, timestep, text, &rope)
+    }
+
+    /// [`Self::forward`] with the RoPE tables of the latents' grid built beforehand.
+    pub fn forward_with_rope(
+        &self,
+        latents: Tensor<5>,
+        timestep: Tensor<2>,
+        text: Tensor<3>,
+        rope: &Rope3d,
+    ) -> Tensor<5> {
+        let [b, _, _, _, _] = latents.dims();
+        let [pt, ph, pw] = self.patch_embedding.patch;
+        let grid = self.grid(latents.dims());
         let tokens = grid.iter().product::<usize>();
-        let rope = Rope3d::new(
-            self.head_dim,
-            grid,
-            self.rope_max_seq_len,
-            &latents.device(),
-        );
 
         let mut x = self.patch_embedding.forward(latents);
-        let cond = self.condition_embedder.forward(timestep, text);
-        let [_, t, dim] = cond.temb.dims();
-        assert!(
-            t == 1 || t == tokens,
-            "timestep [B, {t}] for {tokens} tokens"
-        );
+        let steps = timestep.dims()[1];
+        let mut cond = self.condition_embedder.forward(timestep, text);
+        let [_, _, dim] = cond.temb.dims();
+        if steps != 1 && steps != tokens {
+            assert!(
+                steps == grid[0],
+                "timestep [B, {steps}]: one, one per latent frame ({}) or one per token \
+                 ({tokens}) expected",
+                grid[0]
+            );
+            // One embedding per latent frame, repeated over the frame's tokens.
+            let per_frame = tokens / grid[0];
+            cond.temb = cond
+                .temb
+                .reshape([b, steps, 1, dim])
+                .expand([b, steps, per_frame, dim])
+                .reshape([b, tokens, dim]);
+            cond.modulation = cond
+                .modulation
+                .reshape([b, steps, 1, 6, dim])
+                .expand([b, steps, per_frame, 6, dim])
+                .reshape([b, tokens, 6, dim]);
+        }
+        let t = cond.temb.dims()[1];
         for block in &self.blocks {
-            x = block.forward(x, cond.text.clone(), cond.modulation.clone(), &rope);
+            x = block.forward(x, cond.text.clone(), cond.modulation.clone(), rope);
         }
 
         let table = self.scale_shift_table.val().reshape([1, 1, 2, dim]);
@@ -183,4 +221,53 @@ fn load_attention(w: &mut Weights<'_>, attn: &mut Attention, prefix: &str) {
     w.linear(&mut attn.to_out, &format!("{prefix}.to_out.0"));
     w.rms_norm(&mut attn.norm_q, &format!("{prefix}.norm_q"));
     w.rms_norm(&mut attn.norm_k, &format!("{prefix}.norm_k"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::Distribution;
+
+    fn tiny() -> (WanDit, Device) {
+        let device = Device::flex();
+        let config = DitConfig::load(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/dit_tiny/config.json"
+        ))
+        .unwrap();
+        (WanDit::init(&config, &device), device)
+    }
+
+    fn max_diff(a: Tensor<5>, b: Tensor<5>) -> f32 {
+        (a - b).abs().max().into_scalar::<f32>()
+    }
+
+    #[test]
+    fn one_timestep_per_latent_frame_equals_it_repeated_per_token() {
+        let (dit, device) = tiny();
+        // 3 latent frames of 2 x 3 tokens.
+        let latents = Tensor::<5>::random([1, 4, 3, 4, 6], Distribution::Normal(0.0, 1.0), &device);
+        let text = Tensor::<3>::random([1, 5, 24], Distribution::Normal(0.0, 1.0), &device);
+        let per_frame = Tensor::<2>::from_floats([[0.0, 700.0, 700.0]], &device);
+        let mut values = vec![0.0f32; 6];
+        values.extend([700.0; 12]);
+        let per_token = Tensor::<2>::from_data(TensorData::new(values, [1, 18]), &device);
+        let a = dit.forward(latents.clone(), per_frame, text.clone());
+        let b = dit.forward(latents, per_token, text);
+        assert!(max_diff(a, b) < 1e-5);
+    }
+
+    #[test]
+    fn rope_built_once_gives_the_same_flow() {
+        let (dit, device) = tiny();
+        let latents = Tensor::<5>::random([1, 4, 2, 4, 4], Distribution::Normal(0.0, 1.0), &device);
+        let text = Tensor::<3>::random([1, 5, 24], Distribution::Normal(0.0, 1.0), &device);
+        let t = Tensor::<2>::from_floats([[500.0]], &device);
+        let grid = dit.grid(latents.dims());
+        assert_eq!(grid, [2, 2, 2]);
+        let rope = dit.rope(grid, &device);
+        let a = dit.forward(latents.clone(), t.clone(), text.clone());
+        let b = dit.forward_with_rope(latents, t, text, &rope);
+        assert_eq!(max_diff(a, b), 0.0);
+    }
 }

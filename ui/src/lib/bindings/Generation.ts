@@ -10,7 +10,7 @@ export type Generation = { engine: Engine,
  * The model package (its id in the model store, or a folder); empty: the first
  * installed package that runs the engine.
  */
-model: string, steps: number, guidance: number, 
+model: string, steps: number, guidance: number | null, 
 /**
  * The sampler's timestep shift; `None` keeps the package's.
  */
