@@ -107,6 +107,7 @@ pub fn generate(args: GenerateArgs) -> Result<()> {
     let mut left = shots.len();
     let mut device_shown = false;
     let mut stopped = false;
+    let mut failure: Option<String> = None;
     while left > 0 {
         let event = match received.recv_timeout(Duration::from_millis(100)) {
             Ok(event) => event,
@@ -154,17 +155,24 @@ pub fn generate(args: GenerateArgs) -> Result<()> {
             GenerateEvent::Failed {
                 shot_id, message, ..
             } => {
+                left -= 1;
+                // The rest stop too; the loop waits for them, so nothing is cut off midway.
                 queue.cancel(None);
-                bail!("{}: {message}", label(&shot_id));
+                stopped = true;
+                failure.get_or_insert(format!("{}: {message}", label(&shot_id)));
             }
             GenerateEvent::Cancelled { shot_id, .. } => {
-                eprintln!();
-                bail!(
+                left -= 1;
+                failure.get_or_insert(format!(
                     "cancelled: {} and the project are as they were",
                     label(&shot_id)
-                );
+                ));
             }
         }
+    }
+    if let Some(failure) = failure {
+        eprintln!();
+        bail!(failure);
     }
     Ok(())
 }
