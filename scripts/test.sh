@@ -25,4 +25,9 @@ echo "== The app under Xvfb, driven by tauri-driver + WebKitWebDriver"
 app="$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')/debug/motionboard-app"
 MOTIONBOARD_APP="$app" xvfb-run -a -s "-screen 0 1600x1000x24" node tests/app/e2e.mjs
 
+echo "== The .deb: built from the debug build, unpacked into a temporary root, started to ready"
+scripts/package.sh --debug
+deb="$(ls "$(dirname "$(dirname "$app")")"/package/motionboard_*.deb | head -n 1)"
+MOTIONBOARD_DEB="$deb" xvfb-run -a -s "-screen 0 1600x1000x24" node tests/app/package.mjs
+
 echo "All tests passed."

@@ -88,14 +88,29 @@ fn a_screenplay_appends_one_shot_per_beat_that_renders() {
             ShotSize::CloseUp
         ]
     );
-    // Every new shot shows the existing shot's picture until it gets its own.
+    // No new shot takes another shot's picture: each waits for its own, and the render says
+    // which one is missing.
     for shot in &project.shots[1..] {
         assert_eq!(shot.source, ShotSource::Image);
-        assert_eq!(shot.image, project.shots[0].image);
+        assert_eq!(shot.image, None);
     }
-
-    // The storyboard exports as it is: every shot, at its planned length.
     let out = tmp.path().join("film.mp4");
+    let refused = motionboard(&["render", dir.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("shot 2 (\"Shot 2\") has no picture"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+
+    // With their pictures the storyboard exports: every shot, at its planned length.
+    let mut project = project;
+    let picture = project.shots[0].image.clone();
+    for shot in &mut project.shots[1..] {
+        shot.image = picture.clone();
+    }
+    store::save(&dir, &project).unwrap();
     run(&["render", dir.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     let seconds: f32 = project.shots.iter().map(|s| s.seconds).sum();
     let frames = (seconds * 30.0).round() as u64;
@@ -104,7 +119,7 @@ fn a_screenplay_appends_one_shot_per_beat_that_renders() {
 }
 
 #[test]
-fn into_an_empty_project_the_first_shot_waits_for_a_picture() {
+fn into_an_empty_project_every_shot_waits_for_its_picture() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("film");
     run(&["new", dir.to_str().unwrap()]);
@@ -112,16 +127,10 @@ fn into_an_empty_project_the_first_shot_waits_for_a_picture() {
     std::fs::write(&script, "1. 海边的小镇。\n2. 小美跑过码头。\n3. 她笑了。\n").unwrap();
     run(&["script", dir.to_str().unwrap(), script.to_str().unwrap()]);
     let project = store::load(&dir).unwrap();
-    let sources: Vec<ShotSource> = project.shots.iter().map(|s| s.source).collect();
-    assert_eq!(
-        sources,
-        [
-            ShotSource::Image,
-            ShotSource::PreviousShot,
-            ShotSource::PreviousShot
-        ]
-    );
-    assert!(project.shots[0].image.is_none());
+    for shot in &project.shots {
+        assert_eq!(shot.source, ShotSource::Image);
+        assert!(shot.image.is_none());
+    }
     assert_eq!(project.shots[2].prompt, "她笑了。");
     assert_eq!(project.shots[2].shot_size, ShotSize::CloseUp);
 }

@@ -26,7 +26,7 @@ fn main() {
         .plugin(tauri_plugin_dialog::init())
         .manage(state::AppState::default())
         .manage(playback::TimelineState::default())
-        .manage(generate_queue::GenerateQueue::default())
+        .manage(generate_queue::app_queue())
         .manage(commands::models::ModelsState::default())
         .menu(|app| {
             menu::build(
@@ -65,6 +65,8 @@ fn main() {
             commands::generate::cancel_generation,
             commands::generate::shot_generation_status,
             commands::generate::generated_frame,
+            commands::generate::discard_generated_clip,
+            commands::generate::shot_clip_states,
             commands::models::list_models,
             commands::models::download_model,
             commands::models::cancel_download,

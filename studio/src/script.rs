@@ -18,11 +18,13 @@
 //!   `MIA: I'm late.`
 //!
 //! # The shot-size rule (per scene; a script without headings is one scene)
-//! 1. A beat that names its size keeps it: "close-up", "CU", "wide shot", "特写", "全景"...
+//! 1. A beat that names its size keeps it: "close-up", "CU", "close on", "tight on", "wide
+//!    shot", "特写", "全景"...
 //! 2. The first beat of a scene establishes it: extreme long, or long for an interior (`INT.`,
 //!    `内景`), where a vista makes no sense.
-//! 3. A beat about a small detail (eyes, tears, lips, fingers, a ring; 眼, 泪, 唇) is an
-//!    extreme close-up; an emotional beat (cries, smiles, screams, whispers; 哭, 笑, 惊) a
+//! 3. An emotional beat (cries, tears, smiles, screams, whispers; 哭, 笑, 惊) is a close-up:
+//!    the feeling is in the face, so "her eyes full of tears" frames the face. A beat about a
+//!    small detail alone (an eye, a tear, lips, fingers, a ring; 眼, 唇, 戒指) is an extreme
 //!    close-up.
 //! 4. Otherwise the camera moves in: the second beat of a scene is a full shot, the rest are
 //!    medium shots.
@@ -184,12 +186,12 @@ fn beat(text: String, scene: &Option<String>) -> ScriptBeat {
 /// shot (the one a new project starts with) has it replaced, so pasting a script into a
 /// new project gives exactly the script's shots.
 ///
-/// Pictures: every new shot takes the picture of the last earlier shot that has one, so the
-/// storyboard can be previewed and exported at once and each shot can get its own picture
-/// later without touching the others. (Continuing from the previous shot's last frame would
-/// show the wide establishing frame again in every close-up that follows it.) When no
-/// earlier shot has a picture, the first new shot waits for one and the others continue from
-/// the shot before them: importing one picture then makes the whole scene playable.
+/// Pictures: no new shot takes another shot's picture (nor continues from the shot before
+/// it): a close-up that showed the establishing frame would be wrong in a way that is easy to
+/// miss. Each new shot waits for its own picture.
+///
+/// Subjects: a beat that names a subject of the project's library (its name as whole words,
+/// ignoring case) links the shot to it.
 pub fn storyboard_from_script(project: &Project, text: &str) -> Result<ScriptShots, ScriptError> {
     let beats = parse_script(text)?;
     let mut board = project.clone();
@@ -199,12 +201,7 @@ pub fn storyboard_from_script(project: &Project, text: &str) -> Result<ScriptSho
         }
     }
     let first_new = board.shots.len();
-    let picture = board
-        .shots
-        .iter()
-        .rev()
-        .find_map(|s| s.image.clone().map(|image| (image, s.image_size)));
-    for (n, beat) in beats.iter().enumerate() {
+    for beat in &beats {
         let position = board.shots.len();
         let mut shot = Shot::new(board.fresh_id("shot"), format!("Shot {}", position + 1));
         shot.prompt = beat.text.clone();
@@ -218,14 +215,12 @@ pub fn storyboard_from_script(project: &Project, text: &str) -> Result<ScriptSho
                 TransitionKind::Dip => 1.0,
             },
         };
-        match &picture {
-            Some((image, size)) => {
-                shot.image = Some(image.clone());
-                shot.image_size = *size;
-            }
-            None if n == 0 && position == 0 => {}
-            None => shot.source = ShotSource::PreviousShot,
-        }
+        shot.subjects = board
+            .subjects
+            .iter()
+            .filter(|subject| names(&beat.text, &subject.name))
+            .map(|subject| subject.id.clone())
+            .collect();
         board.shots.push(shot);
     }
     Ok(ScriptShots {
@@ -233,6 +228,21 @@ pub fn storyboard_from_script(project: &Project, text: &str) -> Result<ScriptSho
         added: to_u32(beats.len()),
         shots: board.shots,
     })
+}
+
+/// Whether `text` names `name`: its words in a row, ignoring case (so "Mia" is in "Mia's
+/// hand" but not in "Miami"); a name in CJK characters anywhere in the text.
+fn names(text: &str, name: &str) -> bool {
+    let name = name.trim();
+    if name.is_empty() {
+        return false;
+    }
+    if name.chars().any(is_cjk) {
+        return text.contains(name);
+    }
+    let wanted = words(name);
+    let words = words(text);
+    !wanted.is_empty() && words.windows(wanted.len()).any(|w| w == wanted.as_slice())
 }
 
 fn to_u32(n: usize) -> u32 {
@@ -613,7 +623,17 @@ fn named_size(text: &str) -> Option<ShotSize> {
     {
         return Some(ShotSize::ExtremeCloseUp);
     }
-    if has(&["close-up", "close up", "closeup", "特写", "近景"]) || has_word("cu") {
+    // "Close on her hand", "tight on the ring": screenplay directions for a close-up.
+    let close_on = [
+        "close on ",
+        "closer on ",
+        "tight on ",
+        "push in on ",
+        "closing in on ",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p) || lower.contains(&format!(", {p}")));
+    if has(&["close-up", "close up", "closeup", "特写", "近景"]) || has_word("cu") || close_on {
         return Some(ShotSize::CloseUp);
     }
     if has(&[
@@ -646,9 +666,9 @@ const EMOTION_STEMS: [&str; 34] = [
     "heart", "grief", "anger", "angry", "afraid", "fear",
 ];
 /// Short emotional words, matched whole (as stems they would catch "saddle", "cryptic").
-const EMOTION_WORDS: [&str; 13] = [
+const EMOTION_WORDS: [&str; 14] = [
     "cry", "cries", "cried", "crying", "sob", "sobs", "sobbing", "sad", "joy", "hug", "hugs",
-    "grin", "grins",
+    "grin", "grins", "tears",
 ];
 const EMOTION_CJK: [&str; 20] = [
     "哭", "泪", "笑", "怕", "惊", "吻", "爱", "怒", "颤", "抖", "喊", "悲", "伤心", "哀", "喜",
@@ -673,7 +693,7 @@ const DETAIL_WORDS: [&str; 16] = [
     "keyhole",
     "trigger",
 ];
-const DETAIL_CJK: [&str; 6] = ["眼", "泪", "唇", "指尖", "戒指", "手指"];
+const DETAIL_CJK: [&str; 5] = ["眼", "唇", "指尖", "戒指", "手指"];
 
 fn is_detail(text: &str) -> bool {
     let words = words(text);
@@ -699,11 +719,11 @@ fn size_for(text: &str, position: usize, place: Place) -> ShotSize {
             Place::Open => ShotSize::ExtremeLong,
         };
     }
-    if is_detail(text) {
-        return ShotSize::ExtremeCloseUp;
-    }
     if is_emotional(text) {
         return ShotSize::CloseUp;
+    }
+    if is_detail(text) {
+        return ShotSize::ExtremeCloseUp;
     }
     if position == 1 {
         ShotSize::Full
@@ -761,7 +781,7 @@ mod tests {
                 "Tears fill her eyes as she smiles.",
             ]
         );
-        assert_eq!(sizes(&beats), [ExtremeLong, Full, Medium, ExtremeCloseUp]);
+        assert_eq!(sizes(&beats), [ExtremeLong, Full, Medium, CloseUp]);
         assert!(beats.iter().all(|b| b.scene.is_none()));
     }
 
@@ -946,18 +966,17 @@ mod tests {
     }
 
     #[test]
-    fn a_new_projects_blank_shot_is_replaced_and_the_rest_continue() {
+    fn a_new_projects_blank_shot_is_replaced_and_each_shot_waits_for_its_picture() {
         let project = Project::new("p");
         let board = storyboard_from_script(&project, "One.\nTwo.\nThree.").unwrap();
         assert_eq!((board.first_new, board.added), (0, 3));
         assert_eq!(board.shots.len(), 3);
         let names: Vec<_> = board.shots.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["Shot 1", "Shot 2", "Shot 3"]);
-        assert_eq!(board.shots[0].source, ShotSource::Image);
-        assert!(board.shots[0].image.is_none());
-        assert!(board.shots[1..]
-            .iter()
-            .all(|s| s.source == ShotSource::PreviousShot));
+        for shot in &board.shots {
+            assert_eq!(shot.source, ShotSource::Image);
+            assert!(shot.image.is_none());
+        }
         let ids: std::collections::HashSet<_> = board.shots.iter().map(|s| &s.id).collect();
         assert_eq!(ids.len(), 3, "ids are unique");
         // The result is a valid project.
@@ -967,7 +986,7 @@ mod tests {
     }
 
     #[test]
-    fn new_shots_take_the_last_picture_and_follow_existing_shots() {
+    fn new_shots_take_no_other_shots_picture_and_follow_existing_shots() {
         let mut first = Shot::new("shot-1", "Opening");
         first.image = Some("assets/a.png".into());
         first.image_size = Some((640, 480));
@@ -979,13 +998,54 @@ mod tests {
         assert_eq!(board.shots[..2], project.shots[..]);
         for shot in &board.shots[2..] {
             assert_eq!(shot.source, ShotSource::Image);
-            assert_eq!(shot.image.as_deref(), Some("assets/a.png"));
-            assert_eq!(shot.image_size, Some((640, 480)));
+            assert_eq!(shot.image, None);
+            assert_eq!(shot.image_size, None);
             assert!(!project.shots.iter().any(|s| s.id == shot.id));
         }
         assert_eq!(board.shots[2].name, "Shot 3");
         assert_eq!(board.shots[3].prompt, "Mia cries.");
         assert_eq!(board.shots[3].shot_size, CloseUp);
+    }
+
+    #[test]
+    fn subjects_named_in_a_beat_are_linked() {
+        let mut project = Project::empty("p");
+        for (id, name) in [("mia", "Mia"), ("old", "Old Fisherman"), ("cat", "小猫")] {
+            project.subjects.push(crate::project::Subject {
+                id: id.into(),
+                name: name.into(),
+                images: Vec::new(),
+            });
+        }
+        let script = "- Mia walks to the pier.\n- The old fisherman waves at Mia's boat.\n\
+                      - Miami at night.\n- 小猫跳上船。";
+        let board = storyboard_from_script(&project, script).unwrap();
+        let linked: Vec<Vec<&str>> = board
+            .shots
+            .iter()
+            .map(|s| s.subjects.iter().map(String::as_str).collect())
+            .collect();
+        assert_eq!(
+            linked,
+            [vec!["mia"], vec!["mia", "old"], vec![], vec!["cat"]]
+        );
+    }
+
+    #[test]
+    fn close_on_a_detail_and_eyes_full_of_tears_frame_close() {
+        let beats = parse_script(
+            "EXT. STATION - NIGHT\n\
+             The train pulls in.\n\
+             Close on her gloved hand.\n\
+             Her eyes full of tears.\n\
+             A single tear on the ticket.\n\
+             Tight on the ring.",
+        )
+        .unwrap();
+        assert_eq!(
+            sizes(&beats),
+            [ExtremeLong, CloseUp, CloseUp, ExtremeCloseUp, CloseUp]
+        );
     }
 
     #[test]

@@ -709,5 +709,145 @@ await withApp("en-US", async () => {
     assert.match(line, /^CPU: the only GPU, .* is a software rasterizer, slower than the CPU/);
   }
 }, { MOTIONBOARD_ENGINE_DEVICE: "" });
+// Pictures as a phone makes them, and clips that play by the shot's engine.
+// (a) A JPEG stored sideways with EXIF orientation 6 imports upright: the export at the
+// picture's size is portrait and matches the picture turned clockwise. (b) The same JPEG cut
+// to a third is not imported silently: a notice says what decoded and offers to import it
+// anyway. (c) A shot with a generated clip that is out of date: the card is marked, the export
+// refuses naming the shot, on the warp engine the clip does not play, and "Discard generated
+// clip" lets the warp engine's frames export.
+const exifJpeg = join(work, "sideways.jpg");
+const cutJpeg = join(work, "cut.jpg");
+const uprightPng = join(work, "upright.png");
+const orientedMp4 = join(work, "oriented.mp4");
+{
+  const plain = join(work, "plain.jpg");
+  execFileSync("ffmpeg", ["-v", "error", "-y", "-i", picture, "-q:v", "2", plain]);
+  const jpeg = readFileSync(plain);
+  // APP1 "Exif": a little-endian TIFF header with one IFD entry, 0x0112 orientation = 6.
+  const tiff = Buffer.from([
+    0x49, 0x49, 0x2a, 0x00, 0x08, 0x00, 0x00, 0x00, 0x01, 0x00, 0x12, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x06,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  ]);
+  const payload = Buffer.concat([Buffer.from("Exif\0\0", "binary"), tiff]);
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(payload.length + 2);
+  const withExif = Buffer.concat([jpeg.subarray(0, 2), Buffer.from([0xff, 0xe1]), length, payload, jpeg.subarray(2)]);
+  writeFileSync(exifJpeg, withExif);
+  writeFileSync(cutJpeg, withExif.subarray(0, Math.floor(withExif.length / 3)));
+  execFileSync("ffmpeg", ["-v", "error", "-y", "-i", plain, "-vf", "transpose=1", uprightPng]);
+}
+/** ffmpeg's PSNR of frame `frame` of `video` against `still`. */
+const psnr = (video, frame, still) => {
+  const graph = `[0:v]select=eq(n\\,${frame}),format=rgb24[a];[1:v]format=rgb24[b];[a][b]psnr`;
+  const run = spawnSync("ffmpeg", ["-v", "info", "-nostats", "-i", video, "-i", still, "-lavfi", graph, "-f", "null", "-"], {
+    encoding: "utf8",
+  });
+  const m = /average:([0-9.]+|inf)/.exec(`${run.stderr ?? ""}`);
+  assert.ok(m, `no PSNR for frame ${frame} of ${video}`);
+  return m[1] === "inf" ? Infinity : Number(m[1]);
+};
+const exportOriginal = async () => {
+  await session.click("export-button");
+  await session.waitFor("export dialog", () => session.find("export-dialog"));
+  await session.click("preset-original");
+  await session.click("export-start");
+  await session.waitFor("export done or refused", async () =>
+    session.exec(`return !!document.querySelector('[data-testid="export-done"], [data-testid="export-error"]');`), 180000);
+  const error = await session.exec(`return document.querySelector('[data-testid="export-error"]')?.innerText ?? null;`);
+  await session.click("export-dismiss").catch(() => session.chord([], "\uE00C"));
+  return error;
+};
+const videoSize = (file) => {
+  const probe = JSON.parse(execFileSync("ffprobe", ["-v", "error", "-count_frames", "-show_streams", "-of", "json", file]));
+  const v = probe.streams.find((s) => s.codec_type === "video");
+  return `${v.width}x${v.height}`;
+};
+
+await withApp("en-US", async () => {
+  step("EXIF orientation 6: the picture imports upright");
+  await session.click("import-button");
+  await session.waitFor("the picture", async () => (await body("imageLoaded")) === "true");
+  assert.equal(await exportOriginal(), null);
+  assert.equal(videoSize(orientedMp4), "600x800", "portrait, as the phone meant it");
+  const db = psnr(orientedMp4, 0, uprightPng);
+  step(`PSNR against the picture turned upright: ${db} dB`);
+  assert.ok(db > 25, `the first frame is the upright picture (PSNR ${db} dB)`);
+}, { MOTIONBOARD_TEST_PICK_IMAGE: exifJpeg, MOTIONBOARD_TEST_PICK_EXPORT: orientedMp4, MOTIONBOARD_DATA_DIR: join(work, "data-exif") });
+
+await withApp("en-US", async () => {
+  step("a JPEG cut to a third: a notice, nothing imported until the creator says so");
+  await session.click("import-button");
+  const damagedNotice = () =>
+    session.exec(`return [...document.querySelectorAll('[data-testid="notice"] .notice')]
+      .map((n) => n.innerText).find((t) => /damaged/.test(t) && /decoded \d+ of 600 rows/.test(t)) ?? null;`);
+  await session.waitFor("the damaged-picture notice", damagedNotice, 30000);
+  assert.notEqual(await body("imageLoaded"), "true", "nothing imported yet");
+  writeFileSync(join(outDir, "app-damaged-picture.png"), await session.screenshot());
+  await session.click("notice-action");
+  await session.waitFor("imported anyway", async () => (await body("imageLoaded")) === "true");
+}, { MOTIONBOARD_TEST_PICK_IMAGE: cutJpeg, MOTIONBOARD_DATA_DIR: join(work, "data-cut") });
+
+// A saved project whose one shot has an image-to-video clip (solid red frames) recorded with
+// another shot's recipe: out of date as it opens.
+const clipProject = join(work, "clip project");
+const clipMp4 = join(work, "clip.mp4");
+{
+  const key = "ab".repeat(32);
+  const clipDir = join(clipProject, "cache", "generated", key);
+  mkdirSync(join(clipProject, "assets"), { recursive: true });
+  mkdirSync(clipDir, { recursive: true });
+  cpSync(picture, join(clipProject, "assets", "0123456789abcdef0123456789abcdef.png"));
+  for (let i = 0; i < 5; i++) {
+    execFileSync("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "color=c=red:size=800x600", "-frames:v", "1", join(clipDir, `frame_000${i}.png`)]);
+  }
+  writeFileSync(join(clipDir, "clip.json"), JSON.stringify({ width: 800, height: 600, frames: 5, fps: 16, recipe: "0".repeat(64) }));
+  const shot = {
+    id: "shot-1", name: "Harbour", source: "image", image: "assets/0123456789abcdef0123456789abcdef.png",
+    image_size: [800, 600], seconds: 2, motion: { paths: [], statics: [] }, prompt: "boats at dawn",
+    generation: { engine: "wan-image-to-video" }, result: key,
+  };
+  writeFileSync(join(clipProject, "project.json"), JSON.stringify({ schema_version: 2, name: "clip project", shots: [shot] }));
+}
+await withApp("en-US", async () => {
+  step("open a project whose generated clip is out of date");
+  await session.click("open-button");
+  const badge = () => session.exec(`return document.querySelector('[data-testid="generation-badge"]')?.dataset.state ?? null;`);
+  await session.waitFor("the card marked out of date", async () => (await badge()) === "stale", 30000);
+  await session.waitFor("the Generate section says so", () =>
+    session.exec(`return document.querySelector('[data-testid="gen-clip-state"]')?.dataset.state === "out-of-date";`),
+  );
+  step("the export refuses it, naming the shot");
+  const refused = await exportOriginal();
+  assert.match(refused ?? "", /shot 1 \("Harbour"\): its generated clip is out of date/);
+  assert.ok(!existsSync(clipMp4), "nothing written");
+
+  step("on the warp engine the clip does not play");
+  await setField("gen-engine", "warp");
+  await session.waitFor("no AI badge", async () => (await badge()) === null);
+  await session.waitFor("the clip kept but unused", () =>
+    session.exec(`return document.querySelector('[data-testid="gen-clip-state"]')?.dataset.state === "unused";`),
+  );
+  await session.click("undo-button");
+  await session.waitFor("the badge back", async () => (await badge()) === "stale");
+
+  step("discard the clip: the warp engine's frames export");
+  await session.click("generate-discard");
+  await session.waitFor("no AI badge", async () => (await badge()) === null);
+  await session.waitFor("saved without the result", () => !JSON.parse(readFileSync(join(clipProject, "project.json"), "utf8")).shots[0].result);
+  assert.equal(await exportOriginal(), null);
+  assert.equal(videoSize(clipMp4), "800x600");
+  const db = psnr(clipMp4, 0, picture);
+  step(`PSNR of the export against the picture: ${db} dB`);
+  assert.ok(db > 25, `the picture plays, not the red clip (PSNR ${db} dB)`);
+  writeFileSync(join(outDir, "app-discard-clip.png"), await session.screenshot());
+}, {
+  MOTIONBOARD_TEST_PICK_FOLDER: clipProject,
+  MOTIONBOARD_TEST_PICK_EXPORT: clipMp4,
+  MOTIONBOARD_DATA_DIR: join(work, "data-clip"),
+  // No model is needed: the status check finds none, on the CPU, at once.
+  MOTIONBOARD_ENGINE_DEVICE: "flex",
+  HF_HUB_CACHE: join(work, "data-clip", "no-hf-cache"),
+});
 if (process.exitCode) process.exit(process.exitCode);
 console.log("e2e: passed");

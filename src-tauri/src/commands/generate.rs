@@ -8,15 +8,19 @@
 //! result key, and the UI records it in the shot and saves again.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Deserialize;
+use studio::generate::{
+    clip_states, discard_clip, ClipState, GenerateQueue, GenerationStatus, ResultCache,
+};
 use studio::project::{store, Project};
 use tauri::ipc::{Channel, InvokeResponseBody, Response};
 use tauri::State;
 use ts_rs::TS;
 
 use super::ui_error;
-use crate::generate_queue::{GenerateQueue, GenerationStatus};
+use crate::generate_queue::ChannelSink;
 use crate::state::AppState;
 
 /// The largest frame side the stage is sent, whatever it asks.
@@ -51,7 +55,7 @@ pub async fn generate_shots(
     .map_err(ui_error)?
     .map_err(ui_error)?;
     let shots: Vec<usize> = request.shots.iter().map(|&i| i as usize).collect();
-    queue.enqueue(&dir, project, &shots, on_event)
+    queue.enqueue(&dir, project, &shots, Arc::new(ChannelSink(on_event)))
 }
 
 /// Cancels the jobs of the shot with id `shot_id`, or all of them when it is absent.
@@ -84,6 +88,52 @@ pub async fn shot_generation_status(
     })
     .await
     .map_err(ui_error)
+}
+
+#[derive(Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DiscardClipRequest {
+    /// The project as the creator sees it now.
+    pub project: Project,
+    /// The shot whose clip goes (an index into `project.shots`).
+    pub shot: u32,
+}
+
+/// Discards the generated clip of a shot: the shot forgets its result (the files stay in the
+/// cache, so undo brings it back), the project is saved into the open folder unless it is
+/// untitled (its autosave keeps it), and the project comes back for the UI to record as one
+/// undoable edit.
+#[tauri::command]
+pub async fn discard_generated_clip(
+    state: State<'_, AppState>,
+    request: DiscardClipRequest,
+) -> Result<Project, String> {
+    let folder = state.folder()?;
+    let mut project = request.project;
+    discard_clip(&mut project, request.shot as usize).map_err(ui_error)?;
+    if folder.untitled {
+        return Ok(project);
+    }
+    tauri::async_runtime::spawn_blocking(move || {
+        store::save(&folder.dir, &project).map(|()| project)
+    })
+    .await
+    .map_err(ui_error)?
+    .map_err(ui_error)
+}
+
+/// Every shot's generated clip: none playing, current, out of date or missing. Cheap (no
+/// model, no device, no decoding), so the storyboard can mark out-of-date clips at any time.
+#[tauri::command]
+pub async fn shot_clip_states(
+    state: State<'_, AppState>,
+    project: Project,
+) -> Result<Vec<ClipState>, String> {
+    let dir = state.folder()?.dir;
+    tauri::async_runtime::spawn_blocking(move || clip_states(&ResultCache::new(&dir), &project))
+        .await
+        .map_err(ui_error)
 }
 
 #[derive(Deserialize, TS)]

@@ -2,8 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use studio::project::{store, ImportedImage, OpenedProject, Project};
+use serde::Serialize;
+use studio::picture::PictureError;
+use studio::project::{store, ImportOptions, ImportedImage, OpenedProject, Project, ProjectError};
 use tauri::State;
+use ts_rs::TS;
 
 use super::ui_error;
 use crate::session;
@@ -89,15 +92,43 @@ pub fn autosave(state: State<'_, AppState>, project: Project) -> Result<(), Stri
     store::autosave(&folder.dir, &project).map_err(ui_error)
 }
 
-/// Copies a picture into the open project's assets (decoding it first, off the UI thread).
+/// What importing a picture came to.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum PictureImport {
+    /// In the project's assets (scaled down when it was huge: see `image.original`).
+    Imported { image: ImportedImage },
+    /// The file is damaged and nothing was copied: `message` says what decoded, and the
+    /// creator may import it anyway (`allow_damaged`).
+    Damaged { message: String },
+}
+
+/// Copies a picture into the open project's assets (decoding it first, off the UI thread),
+/// upright by its EXIF orientation. A damaged file is reported, not imported, unless
+/// `allow_damaged`.
 #[tauri::command]
 pub async fn import_image(
     state: State<'_, AppState>,
     path: String,
-) -> Result<ImportedImage, String> {
+    allow_damaged: Option<bool>,
+) -> Result<PictureImport, String> {
     let dir = state.folder()?.dir;
-    tauri::async_runtime::spawn_blocking(move || store::import_image(&dir, Path::new(&path)))
-        .await
-        .map_err(ui_error)?
-        .map_err(ui_error)
+    let options = ImportOptions {
+        allow_damaged: allow_damaged.unwrap_or(false),
+    };
+    let imported = tauri::async_runtime::spawn_blocking(move || {
+        store::import_image_with(&dir, Path::new(&path), options)
+    })
+    .await
+    .map_err(ui_error)?;
+    match imported {
+        Ok(image) => Ok(PictureImport::Imported { image }),
+        Err(ProjectError::Picture(e @ PictureError::Damaged { .. })) => {
+            Ok(PictureImport::Damaged {
+                message: e.to_string(),
+            })
+        }
+        Err(e) => Err(ui_error(e)),
+    }
 }

@@ -1,15 +1,20 @@
-//! `motionboard generate`: generates a project's shots with their video model, as the app's
-//! Generate queue does: shots whose result is already cached are not generated again, each
+//! `motionboard generate`: generates a project's shots with their video model on the app's
+//! Generate queue (`studio::generate::queue`): shots whose result is already cached are not generated again, each
 //! new result is recorded in project.json, and Ctrl+C stops the running shot, leaving the
 //! project and earlier results as they were.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use models::device::{BackendKind, Precision};
-use studio::generate::{GenerateError, GenerateOptions, ShotGenerator, StepUpdate};
-use studio::model_store::discover::ready_packages;
+use studio::generate::{
+    GenerateEvent, GenerateOptions, GenerateQueue, JobSink, QueueSources, StepUpdate,
+};
 use studio::model_store::Locations;
 use studio::project::{store, Engine};
 
@@ -80,10 +85,6 @@ pub fn generate(args: GenerateArgs) -> Result<()> {
         return Ok(());
     }
     let locations = Locations::for_user(args.comfyui.clone())?;
-    let packages: Vec<PathBuf> = ready_packages(&locations, None)
-        .into_iter()
-        .map(|(_, root)| root)
-        .collect();
     let gpu_memory = match args.gpu_memory {
         Some(g) if !(g.is_finite() && g > 0.0) => {
             bail!("--gpu-memory must be a positive number of GiB")
@@ -91,52 +92,123 @@ pub fn generate(args: GenerateArgs) -> Result<()> {
         Some(g) => Some((g * (1u64 << 30) as f64) as u64),
         None => None,
     };
-    let mut generator = ShotGenerator::new(GenerateOptions {
+    let options = GenerateOptions {
         backend: args.device,
         precision: args.precision,
         text_encoder_on_cpu: args.text_encoder_on_cpu,
         gpu_memory,
-    })?;
-    eprintln!("engine: {}", generator.device_label());
+    };
+    // The app's queue: one worker, the same cache, the same events.
+    let queue = GenerateQueue::new(QueueSources::from_store(move || Ok(options), locations));
+    let (events, received) = mpsc::channel();
+    let names: Vec<String> = project.shots.iter().map(|s| s.name.clone()).collect();
+    let sink = Arc::new(Printer {
+        events: Mutex::new(events),
+        names: names.clone(),
+        terminal: std::io::stderr().is_terminal(),
+    });
+    queue
+        .enqueue(dir, project.clone(), &shots, sink)
+        .map_err(anyhow::Error::msg)?;
     let cancel = cancel_on_ctrl_c();
-    for index in shots {
-        let name = project.shots[index].name.clone();
-        let mut on_step = step_printer(index, &name);
-        let result = generator.generate(dir, &project, index, &packages, &mut on_step, &cancel);
-        let shot = match result {
-            Ok(shot) => shot,
-            Err(GenerateError::Cancelled) => {
-                eprintln!();
-                bail!(
-                    "cancelled: shot {} ({name}) and the project are as they were",
-                    index + 1
-                )
+    let ids: Vec<String> = project.shots.iter().map(|s| s.id.clone()).collect();
+    let label = |id: &str| {
+        let index = ids.iter().position(|s| s == id).unwrap_or(0);
+        format!("shot {} ({})", index + 1, names[index])
+    };
+    let mut left = shots.len();
+    let mut device_shown = false;
+    let mut stopped = false;
+    let mut failure: Option<String> = None;
+    while left > 0 {
+        let event = match received.recv_timeout(Duration::from_millis(100)) {
+            Ok(event) => event,
+            Err(RecvTimeoutError::Timeout) => {
+                if cancel.load(Ordering::SeqCst) && !stopped {
+                    stopped = true;
+                    queue.cancel(None);
+                }
+                continue;
             }
-            Err(e) => return Err(e).with_context(|| format!("shot {} ({name})", index + 1)),
+            Err(RecvTimeoutError::Disconnected) => bail!("the generate queue stopped"),
         };
-        eprintln!(
-            "shot {} ({name}): {} frames at {}x{}{} -> {}",
-            index + 1,
-            shot.frames,
-            shot.width,
-            shot.height,
-            if shot.cached { ", from the cache" } else { "" },
-            Path::new("cache/generated").join(&shot.key).display()
-        );
-        if project.shots[index].result.as_deref() != Some(shot.key.as_str()) {
-            project.shots[index].result = Some(shot.key);
-            store::save(dir, &project)?;
+        match event {
+            GenerateEvent::Queued { .. } => {}
+            GenerateEvent::Started { device, .. } => {
+                if !device_shown {
+                    eprintln!("engine: {device}");
+                    device_shown = true;
+                }
+            }
+            GenerateEvent::Done {
+                shot_id,
+                key,
+                cached,
+                width,
+                height,
+                frames,
+                ..
+            } => {
+                left -= 1;
+                eprintln!(
+                    "{}: {frames} frames at {width}x{height}{} -> {}",
+                    label(&shot_id),
+                    if cached { ", from the cache" } else { "" },
+                    Path::new("cache/generated").join(&key).display()
+                );
+                let Some(shot) = project.shots.iter_mut().find(|s| s.id == shot_id) else {
+                    continue;
+                };
+                if shot.result.as_deref() != Some(key.as_str()) {
+                    shot.result = Some(key);
+                    store::save(dir, &project)?;
+                }
+            }
+            GenerateEvent::Failed {
+                shot_id, message, ..
+            } => {
+                left -= 1;
+                // The rest stop too; the loop waits for them, so nothing is cut off midway.
+                queue.cancel(None);
+                stopped = true;
+                failure.get_or_insert(format!("{}: {message}", label(&shot_id)));
+            }
+            GenerateEvent::Cancelled { shot_id, .. } => {
+                left -= 1;
+                failure.get_or_insert(format!(
+                    "cancelled: {} and the project are as they were",
+                    label(&shot_id)
+                ));
+            }
         }
+    }
+    if let Some(failure) = failure {
+        eprintln!();
+        bail!(failure);
     }
     Ok(())
 }
 
-/// Prints each step on stderr: a rewritten line on a terminal, one line per step otherwise.
-fn step_printer(index: usize, name: &str) -> impl FnMut(StepUpdate) -> bool {
-    let terminal = std::io::stderr().is_terminal();
-    let label = format!("shot {} ({name})", index + 1);
-    move |u: StepUpdate| {
-        if terminal {
+/// Prints each step on stderr (a rewritten line on a terminal, one line per step otherwise)
+/// and hands the events to the loop that records results.
+struct Printer {
+    events: Mutex<mpsc::Sender<GenerateEvent>>,
+    names: Vec<String>,
+    terminal: bool,
+}
+
+impl JobSink for Printer {
+    fn event(&self, event: &GenerateEvent) {
+        if let Ok(events) = self.events.lock() {
+            // The loop has stopped listening only when the run is over.
+            let _ = events.send(event.clone());
+        }
+    }
+
+    fn step(&self, _job: u32, u: &StepUpdate) -> bool {
+        let name = self.names.get(u.shot).map_or("", String::as_str);
+        let label = format!("shot {} ({name})", u.shot + 1);
+        if self.terminal {
             eprint!("\r{label}: step {}/{}", u.step, u.steps);
             if u.step == u.steps {
                 eprintln!();

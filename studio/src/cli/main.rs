@@ -16,7 +16,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use studio::export::Crop;
-use studio::picture::load_picture;
+use studio::picture::load_picture_for_use;
 use studio::render::{render_shot_to_mp4, ShotSettings};
 
 use args::{FramingArgs, MotionArgs};
@@ -81,6 +81,10 @@ struct AnimateArgs {
     fps: u32,
     #[command(flatten)]
     framing: FramingArgs,
+    /// Animate a damaged picture (a file cut short) as far as it decodes, instead of refusing
+    /// it; the missing part shows grey.
+    #[arg(long)]
+    allow_damaged: bool,
 }
 
 /// Reports progress on stderr: a rewritten line on a terminal, every tenth otherwise.
@@ -138,7 +142,15 @@ pub(crate) fn cancel_on_ctrl_c() -> Arc<AtomicBool> {
 
 fn animate(args: AnimateArgs) -> Result<()> {
     check_output(&args.output)?;
-    let picture = load_picture(&args.image)?;
+    let (picture, scaled_from) = load_picture_for_use(&args.image, args.allow_damaged)?;
+    if let Some((w, h)) = scaled_from {
+        eprintln!(
+            "{} is {w}x{h}: animating it scaled down to {}x{}",
+            args.image.display(),
+            picture.width(),
+            picture.height()
+        );
+    }
     let motion = args.motion.into_motion();
     let settings = ShotSettings {
         motion,

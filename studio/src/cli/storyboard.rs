@@ -34,6 +34,10 @@ pub struct AddShotArgs {
     /// Start from the previous shot's last frame instead of a picture.
     #[arg(long = "continue", conflicts_with = "image")]
     continue_previous: bool,
+    /// Import a damaged picture (a file cut short) as far as it decodes, instead of refusing
+    /// it; the missing part shows grey.
+    #[arg(long)]
+    allow_damaged: bool,
     /// The shot's name ("Shot N" by default).
     #[arg(long)]
     name: Option<String>,
@@ -168,7 +172,28 @@ pub fn add_shot(args: AddShotArgs) -> Result<()> {
     project.shots.push(shot);
     check(&args.dir, &project)?;
     if let Some(image) = &args.image {
-        let imported = store::import_image(&args.dir, image)?;
+        let options = store::ImportOptions {
+            allow_damaged: args.allow_damaged,
+        };
+        let imported = store::import_image_with(&args.dir, image, options)?;
+        if let Some(damage) = &imported.damage {
+            eprintln!(
+                "warning: {} is damaged ({damage}); imported as far as it decodes",
+                image.display()
+            );
+        }
+        if let Some(original) = &imported.original {
+            eprintln!(
+                "{} is {}x{}: the shot uses a copy scaled down to {}x{}; the original is kept \
+                 in the project as {}",
+                image.display(),
+                original.width,
+                original.height,
+                imported.width,
+                imported.height,
+                original.asset
+            );
+        }
         let shot = project.shots.last_mut().context("the shot just added")?;
         shot.image = Some(imported.asset);
         shot.image_size = Some((imported.width, imported.height));

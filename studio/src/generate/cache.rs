@@ -37,6 +37,10 @@ struct ClipInfo {
     height: u32,
     frames: u32,
     fps: u32,
+    /// The shot's recipe when the clip was made (`super::recipe`); absent in clips made
+    /// before recipes were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    recipe: Option<String>,
 }
 
 /// The generated clips of one project.
@@ -71,6 +75,44 @@ impl ResultCache {
         let text = std::fs::read_to_string(self.path(key).join("clip.json")).ok()?;
         let info: ClipInfo = serde_json::from_str(&text).ok()?;
         Some((info.width, info.height))
+    }
+
+    /// The recipe the clip under `key` was made from (`super::recipe::shot_recipe`), when it
+    /// recorded one.
+    pub fn recipe(&self, key: &str) -> Option<String> {
+        if !self.contains(key) {
+            return None;
+        }
+        let text = std::fs::read_to_string(self.path(key).join("clip.json")).ok()?;
+        let info: ClipInfo = serde_json::from_str(&text).ok()?;
+        info.recipe
+    }
+
+    /// Records in the clip under `key` the `recipe` of the shot it now plays for (see
+    /// `super::recipe`), so a later change to the shot shows the clip as out of date. The
+    /// clip's description is replaced whole (written beside it, then renamed).
+    pub fn record_recipe(&self, key: &str, recipe: &str) -> Result<(), GenerateError> {
+        let path = self.path(key).join("clip.json");
+        let err = |message: String| GenerateError::Cache {
+            path: path.clone(),
+            message,
+        };
+        if !self.contains(key) {
+            return Err(err("no clip is stored under this key".into()));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| err(e.to_string()))?;
+        let mut info: ClipInfo = serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
+        if info.recipe.as_deref() == Some(recipe) {
+            return Ok(());
+        }
+        info.recipe = Some(recipe.to_owned());
+        let text = serde_json::to_string_pretty(&info).map_err(|e| err(e.to_string()))?;
+        let tmp = path.with_extension(format!("json.partial-{}", std::process::id()));
+        std::fs::write(&tmp, text).map_err(|e| err(e.to_string()))?;
+        std::fs::rename(&tmp, &path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            err(e.to_string())
+        })
     }
 
     /// The clip under `key`, `None` when there is none.
@@ -140,6 +182,7 @@ impl ResultCache {
                 height: first.height(),
                 frames: frames.len() as u32,
                 fps,
+                recipe: None,
             };
             let text = serde_json::to_string_pretty(&info).map_err(|e| e.to_string())?;
             std::fs::write(tmp.join("clip.json"), text).map_err(|e| e.to_string())?;

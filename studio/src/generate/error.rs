@@ -13,6 +13,8 @@ use crate::render::RenderError;
 pub enum GenerateError {
     #[error("shot {shot} does not exist; the project has {count} shots")]
     NoSuchShot { shot: usize, count: usize },
+    #[error("shot {shot} ({name}) has no generated clip to discard")]
+    NoClip { shot: usize, name: String },
     #[error("shot {shot} ({name}) uses the warp engine: there is nothing to generate")]
     WarpEngine { shot: usize, name: String },
     #[error(

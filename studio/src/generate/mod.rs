@@ -8,18 +8,25 @@
 //! - [`guide`]: the first frame and the motion guide from the warp engine;
 //! - [`key`]: the cache key;
 //! - [`cache`]: generated clips on disk (`cache/generated/<key>/`);
+//! - [`clip`]: whether a shot's clip still matches the shot, and discarding it;
 //! - [`package`]: which model package runs a shot;
-//! - [`run`]: [`ShotGenerator`], which loads models once and generates shots.
+//! - [`run`]: [`ShotGenerator`], which loads models once and generates shots;
+//! - [`queue`]: [`GenerateQueue`], shots waiting for the engine on one worker thread, shared
+//!   by the app and the CLI.
 
 pub mod cache;
+pub mod clip;
 mod error;
 pub mod guide;
 pub mod key;
 pub mod package;
 pub mod plan;
+pub mod queue;
 pub mod run;
 
 pub use cache::{GeneratedClip, ResultCache};
+pub use clip::{clip_state, clip_states, discard_clip, shot_recipe, ClipState};
 pub use error::GenerateError;
 pub use plan::ShotPlan;
+pub use queue::{GenerateEvent, GenerateQueue, GenerationStatus, JobSink, QueueSources};
 pub use run::{GenerateOptions, ShotGenerator, StepUpdate};

@@ -17,6 +17,7 @@ use models::plan::DeviceLimits;
 use models::taehv::{TaehvConfig, TaehvDecoder};
 
 use super::cache::ResultCache;
+use super::clip::shot_recipe;
 use super::error::GenerateError;
 use super::guide::{conditioning, has_motion};
 use super::key::{package_fingerprint, result_key, KeyInputs, SourceKey};
@@ -241,7 +242,7 @@ impl ShotGenerator {
             ShotSource::PreviousShot => {
                 let previous = index
                     .checked_sub(1)
-                    .and_then(|i| project.shots[i].result.as_deref());
+                    .and_then(|i| project.shots[i].playing_result());
                 match previous.and_then(|key| Some((key, cache.frame_size(key)?))) {
                     Some((key, size)) => (
                         FirstFrameSource::PreviousClip(key.to_owned()),
@@ -309,7 +310,14 @@ impl ShotGenerator {
             height: plan.height,
             frames: plan.frames,
         };
+        // The clip remembers the shot it was made for, so a later change shows it out of date.
+        let recipe = shot_recipe(project, index);
+        let record = |cache: &ResultCache| match &recipe {
+            Some(recipe) => cache.record_recipe(&key, recipe),
+            None => Ok(()),
+        };
         if cache.contains(&key) {
+            record(&cache)?;
             return Ok(done(true));
         }
         let shot = &project.shots[index];
@@ -381,6 +389,7 @@ impl ShotGenerator {
             })
             .collect();
         cache.store(&key, plan.fps, &frames)?;
+        record(&cache)?;
         Ok(done(false))
     }
 

@@ -9,4 +9,6 @@ pub use schema::{
     Transition, TransitionKind, MAX_SHOT_SECONDS, MAX_TRANSITION_SECONDS, MIN_SHOT_SECONDS,
     SCHEMA_VERSION,
 };
-pub use store::{ImportedAudio, ImportedImage, OpenedProject, ProjectError};
+pub use store::{
+    ImportOptions, ImportedAudio, ImportedImage, OpenedProject, OriginalPicture, ProjectError,
+};

@@ -420,6 +420,16 @@ impl Shot {
     pub fn generation(&self) -> Generation {
         self.generation.clone().unwrap_or_default()
     }
+
+    /// The generated result that plays for this shot: its `result`, unless the shot uses the
+    /// warp engine. The engine decides: a result kept from before the creator switched back
+    /// to warp stays recorded (switching back to the model restores it) but never plays.
+    pub fn playing_result(&self) -> Option<&str> {
+        match self.generation().engine {
+            Engine::Warp => None,
+            _ => self.result.as_deref(),
+        }
+    }
 }
 
 impl AudioClip {

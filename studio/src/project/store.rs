@@ -81,10 +81,36 @@ pub struct OpenedProject {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct ImportedImage {
-    /// Path relative to the project folder, e.g. `assets/3fa9….jpg`.
+    /// Path relative to the project folder, e.g. `assets/3fa9….jpg`: the picture shots use.
+    pub asset: String,
+    /// Its size, upright (after the EXIF orientation).
+    pub width: u32,
+    pub height: u32,
+    /// Set when the picture was larger than any use of it needs ([`picture::MAX_PICTURE_SIDE`]): the
+    /// file as imported, kept in the assets, while `asset` is a copy scaled down to fit.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub original: Option<OriginalPicture>,
+    /// Set when the file was damaged and imported anyway: what of it decoded.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub damage: Option<String>,
+}
+
+/// The file a scaled-down picture was made from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OriginalPicture {
     pub asset: String,
     pub width: u32,
     pub height: u32,
+}
+
+/// How [`import_image_with`] treats what it finds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Import a damaged (cut short) picture, as far as it decodes, instead of refusing it.
+    pub allow_damaged: bool,
 }
 
 /// Writes `bytes` to `path` atomically: temp file in the same folder, fsync, rename.
@@ -356,22 +382,76 @@ pub fn save_as(from: &Path, to: &Path, project: &Project) -> Result<(), ProjectE
 }
 
 /// Copies a picture into `dir`/assets under the hash of its bytes, after checking that it
-/// decodes. Importing the same picture twice stores it once.
+/// decodes whole (a damaged file is refused: see [`import_image_with`]). Importing the same
+/// picture twice stores it once.
 pub fn import_image(dir: &Path, source: &Path) -> Result<ImportedImage, ProjectError> {
+    import_image_with(dir, source, ImportOptions::default())
+}
+
+/// Copies a picture into `dir`/assets under the hash of its bytes, after checking that it
+/// decodes. A damaged file (cut short) is refused with what decoded, unless
+/// `options.allow_damaged`. A picture longer than [`picture::MAX_PICTURE_SIDE`] is kept as is and a
+/// copy scaled down to that side (upright, JPEG) is what the shot uses.
+pub fn import_image_with(
+    dir: &Path,
+    source: &Path,
+    options: ImportOptions,
+) -> Result<ImportedImage, ProjectError> {
     let bytes = fs::read(source).map_err(io_err("read", source))?;
-    let (format, picture) = picture::decode_picture(source, &bytes)?;
+    let decoded = picture::decode_picture_checked(source, &bytes)?;
+    let damage = decoded.damage.map(|d| d.describe());
+    if let (Some(what), false) = (&damage, options.allow_damaged) {
+        return Err(PictureError::Damaged {
+            path: source.to_owned(),
+            decoded: what.clone(),
+        }
+        .into());
+    }
     let hash = Sha256::digest(&bytes);
     let hex: String = hash.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    let asset = format!("{ASSETS_DIR}/{hex}.{}", picture::extension_of(format));
+    let asset = format!(
+        "{ASSETS_DIR}/{hex}.{}",
+        picture::extension_of(decoded.format)
+    );
     let dst = dir.join(&asset);
     if !dst.exists() {
         fs::create_dir_all(dir.join(ASSETS_DIR)).map_err(io_err("create", dir))?;
         write_atomic(&dst, &bytes)?;
     }
+    let picture = decoded.picture;
+    let (width, height) = picture.dimensions();
+    let Some(small) = picture::scaled_to_fit(&picture, picture::MAX_PICTURE_SIDE) else {
+        return Ok(ImportedImage {
+            asset,
+            width,
+            height,
+            original: None,
+            damage,
+        });
+    };
+    let (w, h) = small.dimensions();
+    let scaled_asset = format!("{ASSETS_DIR}/{hex}-{w}x{h}.jpg");
+    let scaled_dst = dir.join(&scaled_asset);
+    if !scaled_dst.exists() {
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92)
+            .encode_image(&small)
+            .map_err(|e| ProjectError::Invalid {
+                path: source.to_owned(),
+                reason: format!("the scaled-down copy could not be made: {e}"),
+            })?;
+        write_atomic(&scaled_dst, &jpeg)?;
+    }
     Ok(ImportedImage {
-        asset,
-        width: picture.width(),
-        height: picture.height(),
+        asset: scaled_asset,
+        width: w,
+        height: h,
+        original: Some(OriginalPicture {
+            asset,
+            width,
+            height,
+        }),
+        damage,
     })
 }
 
@@ -517,6 +597,62 @@ mod tests {
         fs::write(&fake, b"GIF89a not really").unwrap();
         assert!(import_image(&project, &fake).is_err());
         assert_eq!(fs::read_dir(project.join(ASSETS_DIR)).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_huge_picture_is_kept_and_used_scaled_down() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("scan.png");
+        image::RgbImage::from_fn(6000, 4500, |x, y| {
+            image::Rgb([(x / 24) as u8, (y / 18) as u8, 90])
+        })
+        .save(&src)
+        .unwrap();
+        let project = dir.path().join("proj");
+        let imported = import_image(&project, &src).unwrap();
+        assert_eq!((imported.width, imported.height), (3840, 2880));
+        let original = imported.original.clone().unwrap();
+        assert_eq!((original.width, original.height), (6000, 4500));
+        assert_eq!(
+            fs::read(project.join(&original.asset)).unwrap(),
+            fs::read(&src).unwrap(),
+            "the original is kept as it was"
+        );
+        let used = picture::load_picture(&project.join(&imported.asset)).unwrap();
+        assert_eq!(used.dimensions(), (3840, 2880));
+        // The same picture again: the same two files, nothing new.
+        assert_eq!(import_image(&project, &src).unwrap(), imported);
+        assert_eq!(fs::read_dir(project.join(ASSETS_DIR)).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn a_damaged_picture_is_refused_unless_the_creator_accepts_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let whole = dir.path().join("whole.jpg");
+        image::RgbImage::from_fn(64, 240, |x, y| image::Rgb([(x * 4) as u8, y as u8, 30]))
+            .save(&whole)
+            .unwrap();
+        let bytes = fs::read(&whole).unwrap();
+        let cut = dir.path().join("cut.jpg");
+        fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
+        let project = dir.path().join("proj");
+        let err = import_image(&project, &cut).unwrap_err().to_string();
+        assert!(
+            err.contains("cut.jpg is damaged") && err.contains("of 240 rows"),
+            "{err}"
+        );
+        assert!(!project.join(ASSETS_DIR).exists(), "nothing was copied");
+        let accepted = import_image_with(
+            &project,
+            &cut,
+            ImportOptions {
+                allow_damaged: true,
+            },
+        )
+        .unwrap();
+        assert!(accepted.damage.unwrap().contains("of 240 rows"));
+        let fine = import_image(&project, &whole).unwrap();
+        assert_eq!(fine.damage, None);
     }
 
     #[test]

@@ -22,6 +22,17 @@ pub enum SequenceError {
         name: String,
         message: String,
     },
+    #[error(
+        "shot {shot} (\"{name}\"): its generated clip is out of date (the shot changed since \
+         it was generated); generate it again, or discard the clip to export the warp \
+         engine's frames"
+    )]
+    OutOfDateClip { shot: usize, name: String },
+    #[error(
+        "shot {shot} (\"{name}\"): its generated clip is missing from the project's cache; \
+         generate it again, or discard the clip to export the warp engine's frames"
+    )]
+    MissingClip { shot: usize, name: String },
     #[error("shot 1 (\"{name}\") continues from the previous shot, but there is none; give it a picture")]
     FirstShotContinues { name: String },
     #[error("shot {shot} (\"{name}\"): {source}")]

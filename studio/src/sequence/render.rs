@@ -20,7 +20,7 @@ use super::{SequenceError, Timing};
 use crate::export::{
     audio_samples_for, export_mp4_with_audio, EncoderSettings, ExportAudio, ExportError, VideoSpec,
 };
-use crate::generate::ResultCache;
+use crate::generate::{clip_states, ClipState, ResultCache};
 use crate::picture::load_picture;
 use crate::project::{store, ExportSettings, Project, Shot, ShotSource};
 use crate::render::{output_size, RenderError, ShotRenderer, ShotSettings};
@@ -33,6 +33,8 @@ pub struct SequenceRenderer {
     /// Each shot's generated result, when it has one in the project's cache: it plays
     /// instead of the warp engine's frames.
     clips: Vec<Option<String>>,
+    /// Each shot's [`ClipState`] when the renderer was made.
+    states: Vec<ClipState>,
     cache: ResultCache,
     export: ExportSettings,
     timing: Timing,
@@ -57,12 +59,18 @@ impl SequenceRenderer {
         let mut pictures = Vec::with_capacity(project.shots.len());
         let mut first_size = None;
         let cache = ResultCache::new(dir);
+        let states = clip_states(&cache, project);
+        // The shot's engine decides: only a model shot's clip plays, out of date or not (the
+        // export refuses an out-of-date one, see `export_sequence`; the preview shows it).
         let clips: Vec<Option<String>> = project
             .shots
             .iter()
-            .map(|shot| {
-                let key = shot.result.as_deref()?;
-                cache.contains(key).then(|| key.to_owned())
+            .zip(&states)
+            .map(|(shot, state)| match state {
+                ClipState::Current | ClipState::OutOfDate => {
+                    shot.playing_result().map(str::to_owned)
+                }
+                ClipState::None | ClipState::Missing => None,
             })
             .collect();
         for (i, shot) in project.shots.iter().enumerate() {
@@ -110,6 +118,7 @@ impl SequenceRenderer {
         let (width, height) = output_size(first_size.unwrap_or((2, 2)), export.preset);
         let fps = export.fps();
         Ok(SequenceRenderer {
+            states,
             timing: Timing::new(&project.shots, fps),
             shots: project.shots.clone(),
             pictures,
@@ -143,6 +152,35 @@ impl SequenceRenderer {
             *r = None;
         }
         self
+    }
+
+    /// Each shot's [`ClipState`], in storyboard order.
+    pub fn clip_states(&self) -> &[ClipState] {
+        &self.states
+    }
+
+    /// The first shot whose generated clip would not export as the creator last saw it
+    /// (out of date, or missing from the cache), as an error naming it.
+    pub fn check_clips(&self) -> Result<(), SequenceError> {
+        for (i, state) in self.states.iter().enumerate() {
+            let name = || self.shots[i].name.clone();
+            match state {
+                ClipState::OutOfDate => {
+                    return Err(SequenceError::OutOfDateClip {
+                        shot: i + 1,
+                        name: name(),
+                    })
+                }
+                ClipState::Missing => {
+                    return Err(SequenceError::MissingClip {
+                        shot: i + 1,
+                        name: name(),
+                    })
+                }
+                ClipState::None | ClipState::Current => {}
+            }
+        }
+        Ok(())
     }
 
     pub fn timing(&self) -> &Timing {
@@ -260,7 +298,9 @@ pub struct SequenceExport {
 
 /// Renders the whole sequence of the project in `dir` to an MP4 at `out`, with the mix of
 /// its audio clips as an AAC track (none when it has no clips). Every picture and sound is
-/// checked before anything is written; on any error or cancel nothing is left at `out`,
+/// checked before anything is written, and a shot whose generated clip is out of date or
+/// missing stops the export with an error naming it (it is never swapped silently for the
+/// warp engine's frames, nor exported stale); on any error or cancel nothing is left at `out`,
 /// and the project folder is never written to. `progress(done, total)` counts frames.
 pub fn export_sequence(
     dir: &Path,
@@ -271,6 +311,7 @@ pub fn export_sequence(
     cancel: &AtomicBool,
 ) -> Result<SequenceExport, SequenceError> {
     let mut renderer = SequenceRenderer::new(dir, project, export)?;
+    renderer.check_clips()?;
     let sources = load_clips(dir, project)?;
     let spec = renderer.spec();
     let frames = renderer.frame_count();
@@ -390,6 +431,63 @@ mod tests {
         let r = SequenceRenderer::new(dir.path(), &p, ExportSettings::default()).unwrap();
         let r = r.fit_within(4000, 4000);
         assert_eq!((r.spec().width, r.spec().height), (32, 24));
+    }
+
+    #[test]
+    fn the_engine_decides_whether_a_generated_clip_plays_and_a_stale_one_never_exports() {
+        use crate::generate::{discard_clip, shot_recipe};
+        use crate::project::{Engine, Generation};
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = project(
+            dir.path(),
+            &[(Some([200, 0, 0]), 1.0, TransitionKind::Cut, 0.0)],
+        );
+        let cache = ResultCache::new(dir.path());
+        let blue: Vec<RgbImage> = (0..5)
+            .map(|_| RgbImage::from_pixel(32, 24, image::Rgb([0, 0, 200])))
+            .collect();
+        cache.store("ab12", 16, &blue).unwrap();
+        p.shots[0].result = Some("ab12".into());
+        let settings = ExportSettings::default();
+        // On the warp engine the picture plays, though the shot keeps its result.
+        let mut r = SequenceRenderer::new(dir.path(), &p, settings).unwrap();
+        assert_eq!(frame(&mut r, 0), [200, 0, 0]);
+        assert_eq!(r.clip_states(), [ClipState::None]);
+
+        p.shots[0].generation = Some(Generation {
+            engine: Engine::WanImageToVideo,
+            ..Generation::default()
+        });
+        cache
+            .record_recipe("ab12", &shot_recipe(&p, 0).unwrap())
+            .unwrap();
+        let mut r = SequenceRenderer::new(dir.path(), &p, settings).unwrap();
+        assert_eq!(frame(&mut r, 0), [0, 0, 200], "a model shot plays its clip");
+        assert!(r.check_clips().is_ok());
+
+        // The prompt changed after generating: the preview still shows the clip, marked out
+        // of date; the export stops, naming the shot, and writes nothing.
+        p.shots[0].prompt = "a red kite".into();
+        let r = SequenceRenderer::new(dir.path(), &p, settings).unwrap();
+        assert_eq!(r.clip_states(), [ClipState::OutOfDate]);
+        let out = dir.path().join("out.mp4");
+        let cancel = AtomicBool::new(false);
+        let err = export_sequence(dir.path(), &p, settings, &out, |_, _| {}, &cancel)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("shot 1 (\"S0\"): its generated clip is out of date"),
+            "{err}"
+        );
+        assert!(!out.exists());
+
+        // Discarded: the warp engine's frames play and export.
+        discard_clip(&mut p, 0).unwrap();
+        let mut r = SequenceRenderer::new(dir.path(), &p, settings).unwrap();
+        assert_eq!(frame(&mut r, 0), [200, 0, 0]);
+        export_sequence(dir.path(), &p, settings, &out, |_, _| {}, &cancel).unwrap();
+        assert!(out.is_file());
     }
 
     #[test]

@@ -13,6 +13,7 @@ import type { EngineDevice } from "./bindings/EngineDevice";
 import type { ExportProgress } from "./bindings/ExportProgress";
 import type { ExportRequest } from "./bindings/ExportRequest";
 import type { ImportedImage } from "./bindings/ImportedImage";
+import type { PictureImport } from "./bindings/PictureImport";
 import type { ImportedSound } from "./bindings/ImportedSound";
 import type { OpenedProject } from "./bindings/OpenedProject";
 import type { PreviewRequest } from "./bindings/PreviewRequest";
@@ -32,6 +33,8 @@ import type { GenerateShotsRequest } from "./bindings/GenerateShotsRequest";
 import type { GeneratedFrameRequest } from "./bindings/GeneratedFrameRequest";
 import type { GenerationStatus } from "./bindings/GenerationStatus";
 import type { GenerationStatusRequest } from "./bindings/GenerationStatusRequest";
+import type { ClipState } from "./bindings/ClipState";
+import type { DiscardClipRequest } from "./bindings/DiscardClipRequest";
 import type { Imported } from "./bindings/Imported";
 import type { Installed } from "./bindings/Installed";
 import type { MemoryReport } from "./bindings/MemoryReport";
@@ -85,7 +88,10 @@ export const pickExportPath = (defaultName: string) => call<string | null>("pick
 
 // ---- assets and preview ----
 
-export const importImage = (path: string) => call<ImportedImage>("import_image", { path });
+/** Copies a picture into the project, upright; a damaged file comes back as `damaged` (nothing
+ * copied) unless `allowDamaged`. */
+export const importImage = (path: string, allowDamaged = false) =>
+  call<PictureImport>("import_image", { path, allowDamaged });
 /** Copies a sound file into the project; with `buckets` waveform peaks computed by the backend. */
 export const importAudio = (path: string, buckets: number) =>
   call<ImportedSound>("import_audio", { path, buckets });
@@ -217,6 +223,11 @@ export function generateShots(
 export const cancelGeneration = (shotId: string | null) => call<number>("cancel_generation", { shotId });
 export const shotGenerationStatus = (request: GenerationStatusRequest) =>
   call<GenerationStatus>("shot_generation_status", { request });
+/** The shot forgets its generated clip (the project comes back saved, unless untitled). */
+export const discardGeneratedClip = (request: DiscardClipRequest) =>
+  call<Project>("discard_generated_clip", { request });
+/** Every shot's generated clip, in order: none playing, current, out of date or missing. */
+export const shotClipStates = (project: Project) => call<ClipState[]>("shot_clip_states", { project });
 /** A frame of a generated clip (a shot's result), the same byte layout as preview_frame. */
 export async function generatedFrame(request: GeneratedFrameRequest): Promise<Frame> {
   const payload = await call<ArrayBuffer | number[]>("generated_frame", { request });

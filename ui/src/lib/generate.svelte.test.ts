@@ -14,6 +14,11 @@ const api = vi.hoisted(() => ({
     },
   ),
   cancelGeneration: vi.fn(async () => 1),
+  discardGeneratedClip: vi.fn(async (request: { project: Project; shot: number }) => {
+    const project = structuredClone(request.project);
+    project.shots[request.shot].result = null;
+    return project;
+  }),
   saveProject: vi.fn(async () => {}),
   autosave: vi.fn(async () => {}),
   audioPeaks: vi.fn(),
@@ -85,6 +90,22 @@ describe("the generate queue in the UI", () => {
     // Recording the result is one undo step.
     studio.undo();
     expect(studio.project.shots[0].result ?? null).toBeNull();
+  });
+
+  it("discards a shot's generated clip as one undo step, saved", async () => {
+    open(false);
+    studio.editShot((s) => {
+      s.result = "k1";
+      s.generation = { ...(s.generation ?? {}), engine: "wan-image-to-video" } as typeof s.generation;
+    });
+    const g = new Generator();
+    await g.discard(0);
+    expect(api.discardGeneratedClip).toHaveBeenCalledTimes(1);
+    expect(studio.project.shots[0].result ?? null).toBeNull();
+    expect(studio.dirty).toBe(false);
+    expect(notices.list.some((n) => n.text.includes("discarded"))).toBe(true);
+    studio.undo();
+    expect(studio.project.shots[0].result).toBe("k1");
   });
 
   it("leaves the shot as it was when a job fails, and says why", async () => {

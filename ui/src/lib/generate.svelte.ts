@@ -4,6 +4,7 @@
 
 import * as api from "./api";
 import type { GenerateEvent } from "./bindings/GenerateEvent";
+import type { ClipState } from "./bindings/ClipState";
 import type { GenerationStatus } from "./bindings/GenerationStatus";
 import type { ModelsOverview } from "./bindings/ModelsOverview";
 import type { Project } from "./bindings/Project";
@@ -32,6 +33,8 @@ export class Generator {
   previewCount = $state(0);
   /** The last known status by shot id. */
   statuses = $state.raw<Record<string, GenerationStatus>>({});
+  /** Every shot's generated clip by shot id (cheap to ask: no model involved). */
+  clipStates = $state.raw<Record<string, ClipState>>({});
   models = $state.raw<ModelsOverview | null>(null);
   modelsOpen = $state(false);
   /** Shown on the stage: the model's output (steps, then the result) or the warp preview. */
@@ -162,9 +165,47 @@ export class Generator {
     }, STATUS_DELAY_MS);
   }
 
+  /** The selected shot forgets its generated clip: one undo step; the warp engine's frames
+   * play and export again. */
+  async discard(index: number): Promise<void> {
+    const sent: Project = studio.project;
+    const shotId = sent.shots[index]?.id;
+    if (!shotId) return;
+    try {
+      const project = await api.discardGeneratedClip({ project: sent, shot: index });
+      const result = project.shots[index]?.result ?? null;
+      // Saved as sent: when nothing changed meanwhile, the project on screen is the saved one.
+      const unchanged = studio.project === sent;
+      studio.seal();
+      studio.edit((p) => {
+        const s = p.shots.find((x) => x.id === shotId);
+        if (s) s.result = result;
+      });
+      if (unchanged && !studio.untitled) studio.markSavedIfUnchanged(studio.project);
+      notices.push("info", t("notice.clipDiscarded"));
+    } catch (err) {
+      notices.push("error", t("notice.discardFailed", { error: api.errorMessage(err) }));
+    }
+    this.refreshStatus();
+  }
+
+  async #checkClips(project: Project): Promise<void> {
+    try {
+      const states = await api.shotClipStates(project);
+      const byId: Record<string, ClipState> = {};
+      project.shots.forEach((s, i) => {
+        if (states[i]) byId[s.id] = states[i];
+      });
+      this.clipStates = byId;
+    } catch {
+      // Only a mark on the cards: the export itself checks again and says what is wrong.
+    }
+  }
+
   async #checkStatus(): Promise<void> {
     const shot = studio.shot;
     if (!shot || !backend()) return;
+    void this.#checkClips(studio.project);
     const seq = ++this.#statusSeq;
     try {
       const status = await api.shotGenerationStatus({ project: studio.project, shot: studio.shotIndex });

@@ -6,6 +6,7 @@ import {
   applyEvent,
   applyStep,
   cardState,
+  playingResult,
   defaultGeneration,
   downloadFraction,
   folderName,
@@ -107,12 +108,24 @@ describe("the queue", () => {
   });
 
   it("marks a card generating, generated or out of date", () => {
-    const shot = { id: "a", result: "k1" } as Shot;
+    const shot = { id: "a", result: "k1", generation: { engine: "wan-image-to-video" } } as Shot;
     expect(cardState(shot, null, undefined)).toBe("generated");
+    expect(cardState(shot, null, undefined, "out-of-date")).toBe("stale");
+    expect(cardState(shot, null, undefined, "missing")).toBe("stale");
     expect(cardState(shot, null, { state: "needs_generating", key: "k2", cached: false })).toBe("stale");
     expect(cardState({ ...shot, result: null }, null, undefined)).toBe("none");
     const running: Job = { job: 1, shotId: "a", shot: 0, state: "running", step: 1, steps: 3, device: "", message: "", key: "" };
     expect(cardState(shot, running, undefined)).toBe("generating");
+  });
+
+  it("plays no generated clip on the warp engine, whatever the shot keeps", () => {
+    const kept = { id: "a", result: "k1", generation: null } as Shot;
+    expect(playingResult(kept)).toBeNull();
+    expect(cardState(kept, null, undefined, "current")).toBe("none");
+    const warp = { ...kept, generation: { engine: "warp" } } as Shot;
+    expect(playingResult(warp)).toBeNull();
+    const model = { ...kept, generation: { engine: "wan-text-to-video" } } as Shot;
+    expect(playingResult(model)).toBe("k1");
   });
 });
 

@@ -6,6 +6,7 @@ import type { Engine } from "./bindings/Engine";
 import type { GenerateEvent } from "./bindings/GenerateEvent";
 import type { Generation } from "./bindings/Generation";
 import type { GenerationStatus } from "./bindings/GenerationStatus";
+import type { ClipState } from "./bindings/ClipState";
 import type { PackageStatus } from "./bindings/PackageStatus";
 import type { Shot } from "./bindings/Shot";
 import type { Soundness } from "./bindings/Soundness";
@@ -247,15 +248,24 @@ export function downloadFraction(bytes: number, total: number | null): number | 
   return Math.max(0, Math.min(1, bytes / total));
 }
 
+/** The generated result that plays for `shot`: none on the warp engine, whatever it keeps
+ * from before (the engine decides what plays, as in the backend's `Shot::playing_result`). */
+export function playingResult(shot: Shot | null | undefined): string | null {
+  if (!shot || (shot.generation?.engine ?? "warp") === "warp") return null;
+  return shot.result ?? null;
+}
+
 /** What a shot card shows: generating now, generated (up to date as far as known), or
- * generated but out of date. */
+ * generated but out of date (the shot changed since, or its clip is missing). */
 export function cardState(
   shot: Shot,
   job: Job | null,
   status: GenerationStatus | undefined,
+  clip?: ClipState,
 ): "generating" | "generated" | "stale" | "none" {
   if (job && isActive(job)) return "generating";
-  if (!shot.result) return "none";
+  if (!playingResult(shot)) return "none";
+  if (clip === "out-of-date" || clip === "missing") return "stale";
   return status?.state === "needs_generating" ? "stale" : "generated";
 }
 

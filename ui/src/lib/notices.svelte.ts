@@ -2,10 +2,17 @@
 
 export type NoticeKind = "info" | "success" | "warning" | "error";
 
+/** A button on a notice: the choice a message offers (e.g. "Import anyway"). */
+export interface NoticeAction {
+  label: string;
+  run: () => void;
+}
+
 export interface Notice {
   id: number;
   kind: NoticeKind;
   text: string;
+  action?: NoticeAction;
 }
 
 let list = $state<Notice[]>([]);
@@ -22,10 +29,10 @@ export const notices = {
   },
 
   /** Shows a notice; the same text shown again replaces the old one. ttl 0 = until dismissed. */
-  push(kind: NoticeKind, text: string, ttl = DEFAULT_TTL[kind]): number {
+  push(kind: NoticeKind, text: string, ttl = DEFAULT_TTL[kind], action?: NoticeAction): number {
     for (const n of list) if (n.text === text) this.dismiss(n.id);
     const id = nextId++;
-    list = [...list.slice(-4), { id, kind, text }];
+    list = [...list.slice(-4), action ? { id, kind, text, action } : { id, kind, text }];
     if (ttl > 0) timers.set(id, setTimeout(() => this.dismiss(id), ttl));
     return id;
   },

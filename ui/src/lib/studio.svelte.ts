@@ -559,14 +559,34 @@ export class Studio {
     }
   }
 
-  async importPath(path: string): Promise<void> {
+  /** Imports the picture at `path` into the selected shot. A damaged file is not imported:
+   * a notice says what decoded and offers to import it anyway. */
+  async importPath(path: string, allowDamaged = false): Promise<void> {
     try {
-      const img = await api.importImage(path);
+      const result = await api.importImage(path, allowDamaged);
+      if (result.kind === "damaged") {
+        notices.push("warning", result.message, 0, {
+          label: t("notice.importAnyway"),
+          run: () => void this.importPath(path, true),
+        });
+        return;
+      }
+      const img = result.image;
       this.editShot((s) => {
         s.image = img.asset;
         s.image_size = [img.width, img.height];
       });
       this.t = 0;
+      if (img.original) {
+        notices.push(
+          "info",
+          t("notice.pictureScaled", {
+            size: `${img.original.width}×${img.original.height}`,
+            used: `${img.width}×${img.height}`,
+          }),
+          8000,
+        );
+      }
     } catch (err) {
       notices.push("error", t("notice.importFailed", { error: api.errorMessage(err) }));
     }

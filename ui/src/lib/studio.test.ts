@@ -138,9 +138,9 @@ describe("Studio", () => {
 
   it("imports a photo into the shot", async () => {
     api.pickImage.mockResolvedValue("/photos/dog.jpg");
-    api.importImage.mockResolvedValue({ asset: "assets/ff.jpg", width: 1200, height: 800 });
+    api.importImage.mockResolvedValue({ kind: "imported", image: { asset: "assets/ff.jpg", width: 1200, height: 800 } });
     await s.importPhoto();
-    expect(api.importImage).toHaveBeenCalledWith("/photos/dog.jpg");
+    expect(api.importImage).toHaveBeenCalledWith("/photos/dog.jpg", false);
     expect(s.shot!.image).toBe("assets/ff.jpg");
     expect(s.shot!.image_size).toEqual([1200, 800]);
     expect(s.imageLoaded).toBe(true);
@@ -148,14 +148,31 @@ describe("Studio", () => {
     expect(s.imageLoaded).toBe(false);
   });
 
+  it("imports a damaged picture only when the creator says so, and says when one was scaled", async () => {
+    api.importImage.mockResolvedValueOnce({ kind: "damaged", message: "cut.jpg is damaged: decoded 80 of 240 rows" });
+    await s.importPath("/x/cut.jpg");
+    expect(s.imageLoaded).toBe(false);
+    const warning = notices.list.find((n) => n.text.includes("decoded 80 of 240 rows"));
+    expect(warning?.action?.label).toBe("Import anyway");
+    api.importImage.mockResolvedValueOnce({
+      kind: "imported",
+      image: { asset: "assets/cc-3840x2880.jpg", width: 3840, height: 2880, original: { asset: "assets/cc.jpg", width: 12000, height: 9000 }, damage: "decoded 80 of 240 rows" },
+    });
+    warning!.action!.run();
+    await vi.waitFor(() => expect(s.imageLoaded).toBe(true));
+    expect(api.importImage).toHaveBeenLastCalledWith("/x/cut.jpg", true);
+    expect(s.shot!.image).toBe("assets/cc-3840x2880.jpg");
+    expect(notices.list.some((n) => n.text.includes("12000×9000") && n.text.includes("3840×2880"))).toBe(true);
+  });
+
   it("imports the first image dropped on the window and refuses other files", async () => {
-    api.importImage.mockResolvedValue({ asset: "assets/aa.png", width: 10, height: 10 });
+    api.importImage.mockResolvedValue({ kind: "imported", image: { asset: "assets/aa.png", width: 10, height: 10 } });
     s.onDragDrop({ type: "enter", paths: ["/x/a.png"] });
     expect(s.dropActive).toBe(true);
     s.onDragDrop({ type: "drop", paths: ["/x/readme.txt", "/x/a.PNG"] });
     expect(s.dropActive).toBe(false);
     await vi.waitFor(() => expect(s.imageLoaded).toBe(true));
-    expect(api.importImage).toHaveBeenCalledWith("/x/a.PNG");
+    expect(api.importImage).toHaveBeenCalledWith("/x/a.PNG", false);
     s.onDragDrop({ type: "drop", paths: ["/x/song.mp3"] });
     expect(notices.list.some((n) => n.text.includes("JPEG, PNG and WebP"))).toBe(true);
   });
