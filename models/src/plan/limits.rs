@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::buffers::{GenerationPlan, Place, PlanRequest, TextEncoderPlacement};
+use super::buffers::{GenerationPlan, PlanRequest, TextEncoderPlacement};
 use super::gib;
 use burn::tensor::FloatDType;
 

@@ -24,7 +24,8 @@ pub mod buffers;
 mod limits;
 
 pub use buffers::{
-    Buffer, GenerationPlan, Phase, PhasePeak, Place, PlanConfigs, PlanRequest, TextEncoderPlacement,
+    Buffer, BufferKind, GenerationPlan, Phase, PhasePeak, Place, PlanConfigs, PlanRequest,
+    TextEncoderPlacement,
 };
 pub use limits::{DeviceLimits, PlanError, WGSL_MAX_BINDING};
 
