@@ -11,6 +11,9 @@ const api = vi.hoisted(() => ({
   setMenuLanguage: vi.fn(async () => {}),
   autosave: vi.fn(async () => {}),
   errorMessage: String,
+  // No backend: the status bar does not ask which device generates.
+  hasBackend: () => false,
+  engineDevice: vi.fn(async () => null),
   previewFrame: vi.fn(async () => {
     throw new Error("no backend");
   }),

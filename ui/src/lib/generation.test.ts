@@ -39,8 +39,10 @@ describe("shot settings", () => {
     expect(snapFrames(7)).toBe(9);
     expect(snapFrames(6)).toBe(5);
     expect(snapFrames(1)).toBe(5);
-    expect(snapFrames(500)).toBe(81);
-    expect(snapFrames(Number.NaN)).toBe(81);
+    // Without a package, the largest cap any package has (Wan2.2 TI2V: 121 frames).
+    expect(snapFrames(500)).toBe(121);
+    expect(snapFrames(Number.NaN)).toBe(121);
+    expect(snapFrames(500, 81)).toBe(81);
   });
 
   it("snap sides to the package's multiple", () => {
