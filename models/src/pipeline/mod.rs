@@ -28,16 +28,18 @@ mod motion_guide;
 mod package;
 mod preview;
 mod request;
+mod single_files;
 mod video;
 
 pub use error::{BoxError, PackageError, PipelineError};
 pub use first_frame::FirstFrame;
 pub use models::{LoadOptions, WanModels};
 pub use motion_guide::{latent_mask, DualClock, MotionGuide, Tie};
-pub use package::WanPackage;
+pub use package::{Component, WanPackage};
 pub use preview::{
     LatentPreview, PreviewFrames, StepControl, StepPreview, WAN21_LATENT_RGB,
     WAN21_LATENT_RGB_BIAS, WAN22_LATENT_RGB, WAN22_LATENT_RGB_BIAS,
 };
 pub use request::{GenerateRequest, RgbImage, SizeRules};
+pub use single_files::{file_kind, FileKind, SingleFileConfigs, SingleFiles, SPIECE_TENSOR};
 pub use video::Video;

@@ -9,10 +9,11 @@ use super::error::{BoxError, PackageError};
 use super::package::WanPackage;
 use super::request::SizeRules;
 use crate::scheduler::{FlowSchedulerConfig, SamplerKind, SchedulerError};
-use crate::t5::{PromptEncoder, PromptTokenizer, T5Config, UmT5Encoder};
+use crate::t5::{PromptEncoder, StreamedUmT5, TextEncoder, UmT5Encoder};
 use crate::taehv::{TaehvDecoder, TaehvError};
 use crate::wan::dit::{DitConfig, WanDit};
-use crate::wan::vae::{VaeConfig, WanVae};
+use crate::wan::vae::WanVae;
+use crate::weights::WeightFiles;
 
 /// Every component of a Wan package, on one device. [`WanModels::generate`] runs it.
 pub struct WanModels {
@@ -45,6 +46,20 @@ pub struct LoadOptions {
     pub text_encoder_device: Option<Device>,
 }
 
+/// Whether the weights at `path` hold fp8 tensors (ComfyUI's `*_fp8_scaled` files).
+fn holds_fp8(path: &Path) -> bool {
+    WeightFiles::open(path).is_ok_and(|files| {
+        files.files().iter().any(|file| {
+            file.names().iter().any(|name| {
+                matches!(
+                    file.dtype(name),
+                    Some(safetensors::Dtype::F8_E4M3 | safetensors::Dtype::F8_E5M2)
+                )
+            })
+        })
+    })
+}
+
 /// Wraps a component's error with the component's name and folder.
 fn component<E>(component: &'static str, folder: &Path) -> impl FnOnce(E) -> PackageError
 where
@@ -59,7 +74,8 @@ where
 }
 
 impl WanModels {
-    /// Opens and loads the diffusers package at `root` onto `device` (see [`WanPackage`]).
+    /// Opens and loads the package at `root` (a diffusers folder or a model in single files,
+    /// see [`WanPackage::open`]) onto `device`.
     pub fn load(root: impl AsRef<Path>, device: &Device) -> Result<Self, PackageError> {
         Self::from_package(&WanPackage::open(root)?, device)
     }
@@ -89,30 +105,32 @@ impl WanModels {
             .text_encoder_device
             .clone()
             .unwrap_or_else(|| device.clone());
-        let folder = package.folder("scheduler");
-        let scheduler = FlowSchedulerConfig::load(folder.join("scheduler_config.json"))
-            .map_err(component("scheduler", &folder))?;
+        let scheduler = package.scheduler()?;
+        let tokenizer = package.tokenizer()?;
 
-        let folder = package.folder("tokenizer");
-        let tokenizer = PromptTokenizer::from_file(folder.join("tokenizer.json"))
-            .map_err(component("tokenizer", &folder))?;
+        let text = package.text_encoder()?;
+        let t5_config = text.config;
+        // An fp8 text encoder would double in size converted to f16 (and quadruple in f32):
+        // it runs from its file a block at a time instead.
+        let encoder: TextEncoder = if holds_fp8(&text.weights) {
+            StreamedUmT5::open(&t5_config, &text.weights)
+                .map_err(component("text encoder", &text.weights))?
+                .into()
+        } else {
+            UmT5Encoder::load(&t5_config, &text.weights, &text_device)
+                .map_err(component("text encoder", &text.weights))?
+                .into()
+        };
 
-        let folder = package.folder("text_encoder");
-        let t5_config = T5Config::load(folder.join("config.json"))
-            .map_err(component("text encoder", &folder))?;
-        let encoder = UmT5Encoder::load(&t5_config, &folder, &text_device)
-            .map_err(component("text encoder", &folder))?;
+        let transformer = package.transformer()?;
+        let dit_config = transformer.config;
+        let dit = WanDit::load(&dit_config, &transformer.weights, device)
+            .map_err(component("transformer", &transformer.weights))?;
 
-        let folder = package.folder("transformer");
-        let dit_config = DitConfig::load(folder.join("config.json"))
-            .map_err(component("transformer", &folder))?;
-        let dit = WanDit::load(&dit_config, &folder, device)
-            .map_err(component("transformer", &folder))?;
-
-        let folder = package.folder("vae");
-        let vae_config =
-            VaeConfig::load(folder.join("config.json")).map_err(component("VAE", &folder))?;
-        let vae = WanVae::load(&vae_config, &folder, device).map_err(component("VAE", &folder))?;
+        let vae = package.vae()?;
+        let vae_config = vae.config;
+        let vae = WanVae::load(&vae_config, &vae.weights, device)
+            .map_err(component("VAE", &vae.weights))?;
 
         let mismatch = |message: String| PackageError::Mismatch {
             root: package.root().to_owned(),

@@ -8,6 +8,7 @@ use burn::prelude::*;
 
 use super::clean::prompt_clean;
 use super::encoder::UmT5Encoder;
+use super::streamed::TextEncoder;
 use super::tokenizer::{PromptTokenizer, TokenBatch, TokenizerError};
 
 /// Wan's default `max_sequence_length` (the DiT's text length).
@@ -29,7 +30,7 @@ pub fn prompt_embeds(encoder: &UmT5Encoder, batch: &TokenBatch, device: &Device)
 /// Tokenizer + encoder + a small cache of prompt embeddings.
 pub struct PromptEncoder {
     tokenizer: PromptTokenizer,
-    encoder: UmT5Encoder,
+    encoder: TextEncoder,
     device: Device,
     max_sequence_length: usize,
     capacity: usize,
@@ -41,10 +42,14 @@ pub struct PromptEncoder {
 impl PromptEncoder {
     /// Prompts of up to [`DEFAULT_MAX_SEQUENCE_LENGTH`] tokens, the last
     /// [`DEFAULT_CACHE_CAPACITY`] kept. `device` is where `encoder` lives.
-    pub fn new(tokenizer: PromptTokenizer, encoder: UmT5Encoder, device: Device) -> Self {
+    pub fn new(
+        tokenizer: PromptTokenizer,
+        encoder: impl Into<TextEncoder>,
+        device: Device,
+    ) -> Self {
         Self {
             tokenizer,
-            encoder,
+            encoder: encoder.into(),
             device,
             max_sequence_length: DEFAULT_MAX_SEQUENCE_LENGTH,
             capacity: DEFAULT_CACHE_CAPACITY,
@@ -79,7 +84,7 @@ impl PromptEncoder {
     }
 
     /// The encoder.
-    pub fn encoder(&self) -> &UmT5Encoder {
+    pub fn encoder(&self) -> &TextEncoder {
         &self.encoder
     }
 
@@ -116,7 +121,15 @@ impl PromptEncoder {
             let batch = self
                 .tokenizer
                 .encode_batch(&cleaned, self.max_sequence_length)?;
-            let embeds = prompt_embeds(&self.encoder, &batch, &self.device);
+            let embeds = match &self.encoder {
+                TextEncoder::Resident(encoder) => prompt_embeds(encoder, &batch, &self.device),
+                TextEncoder::Streamed(encoder) => {
+                    let hidden = encoder.forward(&batch.ids, &batch.mask, &self.device)?;
+                    let (_, mask) = batch.tensors(&self.device);
+                    let [b, l] = mask.dims();
+                    hidden * mask.float().reshape([b, l, 1])
+                }
+            };
             self.encoder_runs += 1;
             let rows = embeds.split(1, 0);
             for (prompt, slot) in prompts.iter().zip(found.iter_mut()) {
