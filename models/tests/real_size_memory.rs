@@ -50,7 +50,7 @@ fn write_sparse(path: &Path, entries: &[Entry], tail: &[(&str, Vec<u8>)]) -> u64
     }
     header.insert("__metadata__".into(), serde_json::json!({"format": "pt"}));
     let mut text = serde_json::Value::Object(header).to_string().into_bytes();
-    while text.len() % 8 != 0 {
+    while !text.len().is_multiple_of(8) {
         text.push(b' ');
     }
     let mut file = std::fs::File::create(path).unwrap();

@@ -124,7 +124,9 @@ impl PromptEncoder {
             let embeds = match &self.encoder {
                 TextEncoder::Resident(encoder) => prompt_embeds(encoder, &batch, &self.device),
                 TextEncoder::Streamed(encoder) => {
-                    let hidden = encoder.forward(&batch.ids, &batch.mask, &self.device)?;
+                    let hidden = encoder
+                        .forward(&batch.ids, &batch.mask, &self.device)
+                        .map_err(|e| TokenizerError::Weights(Box::new(e)))?;
                     let (_, mask) = batch.tensors(&self.device);
                     let [b, l] = mask.dims();
                     hidden * mask.float().reshape([b, l, 1])

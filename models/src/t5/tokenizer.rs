@@ -30,7 +30,7 @@ pub enum TokenizerError {
     SentencePiece(#[from] super::spiece::SpieceError),
     /// The text encoder's weights could not be read while encoding (a streamed encoder).
     #[error("reading the text encoder's weights failed: {0}")]
-    Weights(#[from] crate::weights::LoadError),
+    Weights(Box<crate::weights::LoadError>),
     /// The length leaves no room for the end-of-sequence token.
     #[error("max length {max_len} is too short: it must hold at least the `</s>` token")]
     MaxLength { max_len: usize },

@@ -47,18 +47,18 @@ pub struct PackageConfigs {
 }
 
 impl PackageConfigs {
-    /// The configs of the diffusers package at `root`.
+    /// The configs of the package at `root` (a diffusers folder, or a set of single files
+    /// named by its transformer file).
     pub fn load(root: &Path) -> Result<Self, StoreError> {
-        let bad = |e: String| StoreError::Config {
+        let bad = |e: models::pipeline::PackageError| StoreError::Config {
             path: root.to_owned(),
-            reason: e,
+            reason: e.to_string(),
         };
+        let package = models::pipeline::WanPackage::open(root).map_err(bad)?;
         Ok(Self {
-            dit: DitConfig::load(root.join("transformer/config.json"))
-                .map_err(|e| bad(e.to_string()))?,
-            vae: VaeConfig::load(root.join("vae/config.json")).map_err(|e| bad(e.to_string()))?,
-            text_encoder: T5Config::load(root.join("text_encoder/config.json"))
-                .map_err(|e| bad(e.to_string()))?,
+            dit: package.transformer().map_err(bad)?.config,
+            vae: package.vae().map_err(bad)?.config,
+            text_encoder: package.text_encoder().map_err(bad)?.config,
         })
     }
 
