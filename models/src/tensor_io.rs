@@ -108,6 +108,8 @@ pub struct TensorFile {
     path: PathBuf,
     bytes: Bytes,
     entries: BTreeMap<String, Entry>,
+    /// The header's `__metadata__` (string to string), empty when there is none.
+    metadata: BTreeMap<String, String>,
 }
 
 /// File names PyTorch pickles go by.
@@ -148,6 +150,11 @@ impl TensorFile {
                 source,
             })?;
         let data_start = 8 + header_len;
+        let file_metadata = metadata
+            .metadata()
+            .as_ref()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
         let entries = metadata
             .tensors()
             .into_iter()
@@ -165,6 +172,7 @@ impl TensorFile {
             path,
             bytes,
             entries,
+            metadata: file_metadata,
         })
     }
 
@@ -188,6 +196,86 @@ impl TensorFile {
         self.entries.get(name).map(|e| e.shape.as_slice())
     }
 
+    /// The header's `__metadata__` entries (empty when the file has none).
+    pub fn metadata(&self) -> &BTreeMap<String, String> {
+        &self.metadata
+    }
+
+    /// The raw bytes of a U8 / I8 tensor (e.g. the SentencePiece model some text encoder files
+    /// carry as `spiece_model`).
+    pub fn bytes(&self, name: &str) -> Result<&[u8], TensorFileError> {
+        let (entry, data) = self.entry(name)?;
+        match entry.dtype {
+            Dtype::U8 | Dtype::I8 => Ok(data),
+            dtype => Err(TensorFileError::Dtype {
+                path: self.path.clone(),
+                name: name.to_owned(),
+                dtype,
+                expected: "U8 (bytes)",
+            }),
+        }
+    }
+
+    /// Hands the pages of tensor `name` back to the system once its values have been copied
+    /// out: a mapped page that was read stays resident (and counts against this process) until
+    /// then, so loading a 10 GB file tensor by tensor would otherwise keep all of it resident.
+    /// The data stays readable (a later read maps it in again). Does nothing for files read
+    /// into memory, or off Unix.
+    pub fn release(&self, name: &str) {
+        #[cfg(unix)]
+        if let (Bytes::Mapped(map), Some(entry)) = (&self.bytes, self.entries.get(name)) {
+            // SAFETY: the map is a read-only, file-backed private mapping of a file that is
+            // not written while mapped; MADV_DONTNEED on it only drops resident pages, which the
+            // kernel reads back from the file on the next access. No reference into the map is
+            // held across this call by this type.
+            let _ = unsafe {
+                map.unchecked_advise_range(
+                    memmap2::UncheckedAdvice::DontNeed,
+                    entry.start,
+                    entry.end - entry.start,
+                )
+            };
+        }
+        #[cfg(not(unix))]
+        let _ = name;
+    }
+
+    /// Rows `rows` of a 2-D float tensor (e.g. the token embeddings of a few ids), as f32
+    /// `[rows.len(), columns]`, reading only those rows.
+    pub fn f32_rows(&self, name: &str, rows: &[usize]) -> Result<HostTensor, TensorFileError> {
+        let (entry, data) = self.entry(name)?;
+        let [count, columns] = entry.shape[..] else {
+            return Err(TensorFileError::Dtype {
+                path: self.path.clone(),
+                name: name.to_owned(),
+                dtype: entry.dtype,
+                expected: "a 2-D tensor",
+            });
+        };
+        let width = match entry.dtype {
+            Dtype::F64 => 8,
+            Dtype::F32 => 4,
+            Dtype::F16 | Dtype::BF16 => 2,
+            Dtype::F8_E4M3 | Dtype::F8_E5M2 => 1,
+            dtype => {
+                return Err(TensorFileError::Dtype {
+                    path: self.path.clone(),
+                    name: name.to_owned(),
+                    dtype,
+                    expected: "a float (F64, F32, F16, BF16, F8_E4M3 or F8_E5M2)",
+                })
+            }
+        };
+        let row_bytes = columns * width;
+        let mut values = Vec::with_capacity(rows.len() * columns);
+        for &row in rows {
+            let row = row.min(count.saturating_sub(1));
+            let bytes = &data[row * row_bytes..(row + 1) * row_bytes];
+            values.extend(decode(entry.dtype, bytes));
+        }
+        Ok(HostTensor::new(vec![rows.len(), columns], values))
+    }
+
     /// The dtype of tensor `name`, if the file has it.
     pub fn dtype(&self, name: &str) -> Option<Dtype> {
         self.entries.get(name).map(|e| e.dtype)
@@ -208,36 +296,18 @@ impl TensorFile {
     /// A floating-point tensor (f64, f32, f16, bf16, fp8 e4m3fn or e5m2) as f32 values.
     pub fn f32(&self, name: &str) -> Result<HostTensor, TensorFileError> {
         let (entry, data) = self.entry(name)?;
-        let values = match entry.dtype {
-            Dtype::F32 => data
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect(),
-            Dtype::F64 => data
-                .chunks_exact(8)
-                .map(|b| {
-                    f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32
-                })
-                .collect(),
-            Dtype::F16 => data
-                .chunks_exact(2)
-                .map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())
-                .collect(),
-            Dtype::BF16 => data
-                .chunks_exact(2)
-                .map(|b| bf16::from_le_bytes([b[0], b[1]]).to_f32())
-                .collect(),
-            Dtype::F8_E4M3 => data.iter().map(|&b| fp8_e4m3fn_to_f32(b)).collect(),
-            Dtype::F8_E5M2 => data.iter().map(|&b| fp8_e5m2_to_f32(b)).collect(),
-            dtype => {
-                return Err(TensorFileError::Dtype {
-                    path: self.path.clone(),
-                    name: name.to_owned(),
-                    dtype,
-                    expected: "a float (F64, F32, F16, BF16, F8_E4M3 or F8_E5M2)",
-                })
-            }
-        };
+        if !matches!(
+            entry.dtype,
+            Dtype::F32 | Dtype::F64 | Dtype::F16 | Dtype::BF16 | Dtype::F8_E4M3 | Dtype::F8_E5M2
+        ) {
+            return Err(TensorFileError::Dtype {
+                path: self.path.clone(),
+                name: name.to_owned(),
+                dtype: entry.dtype,
+                expected: "a float (F64, F32, F16, BF16, F8_E4M3 or F8_E5M2)",
+            });
+        }
+        let values = decode(entry.dtype, data);
         Ok(HostTensor::new(entry.shape.clone(), values))
     }
 
@@ -262,6 +332,31 @@ impl TensorFile {
                 })
             }
         })
+    }
+}
+
+/// Float values of `dtype` in little-endian `bytes`, as f32 (empty for a non-float dtype).
+fn decode(dtype: Dtype, data: &[u8]) -> Vec<f32> {
+    match dtype {
+        Dtype::F32 => data
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect(),
+        Dtype::F64 => data
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32)
+            .collect(),
+        Dtype::F16 => data
+            .chunks_exact(2)
+            .map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())
+            .collect(),
+        Dtype::BF16 => data
+            .chunks_exact(2)
+            .map(|b| bf16::from_le_bytes([b[0], b[1]]).to_f32())
+            .collect(),
+        Dtype::F8_E4M3 => data.iter().map(|&b| fp8_e4m3fn_to_f32(b)).collect(),
+        Dtype::F8_E5M2 => data.iter().map(|&b| fp8_e5m2_to_f32(b)).collect(),
+        _ => Vec::new(),
     }
 }
 

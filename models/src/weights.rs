@@ -291,7 +291,10 @@ impl<'a> Weights<'a> {
         };
         self.used.insert(name.to_owned());
         let file = self.files[index];
-        match file.f32(&stored) {
+        let read = file.f32(&stored);
+        // The values are copied out: the mapped pages need not stay resident.
+        file.release(&stored);
+        match read {
             Ok(t) if t.shape == expected => Some(self.dequantised(file, &stored, t.values)),
             Ok(t) => {
                 self.report
@@ -383,6 +386,45 @@ impl<'a> Weights<'a> {
     /// A torch `nn.RMSNorm` at `prefix`.
     pub fn rms_norm(&mut self, norm: &mut RmsNorm, prefix: &str) {
         self.param(&mut norm.gamma, &format!("{prefix}.weight"));
+    }
+
+    /// The report of what was asked for (missing, mis-shaped, unreadable), ignoring the file's
+    /// other tensors: for loading one part of a model at a time.
+    pub fn finish_part(mut self) -> Result<(), LoadError> {
+        self.report.unexpected.clear();
+        if self.report.is_clean() {
+            Ok(())
+        } else {
+            Err(LoadError::Mismatch {
+                path: self.origin.display().to_string(),
+                report: self.report,
+            })
+        }
+    }
+
+    /// Host values of rows `rows` of the 2-D tensor `name` (a reference name) whose full shape
+    /// is `expected` (fp8 scales applied), reading only those rows.
+    pub fn rows(&mut self, name: &str, expected: &[usize], rows: &[usize]) -> Option<Vec<f32>> {
+        let Some((index, stored)) = self.locations.get(name).cloned() else {
+            self.report.missing.push(name.to_owned());
+            return None;
+        };
+        self.used.insert(name.to_owned());
+        let file = self.files[index];
+        let shape = file.shape(&stored).unwrap_or_default().to_vec();
+        if shape != expected {
+            self.report
+                .misshaped
+                .push((name.to_owned(), expected.to_vec(), shape));
+            return None;
+        }
+        match file.f32_rows(&stored, rows) {
+            Ok(t) => Some(self.dequantised(file, &stored, t.values)),
+            Err(e) => {
+                self.report.unreadable.push(e.to_string());
+                None
+            }
+        }
     }
 
     /// The report, with every file tensor the model did not use as unexpected (in the file's

@@ -14,9 +14,10 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub enum PackageError {
     /// The path is not a folder.
     #[error(
-        "{path} is not a folder: a Wan model package is a diffusers folder (model_index.json, \
+        "{path} is not a model package: a Wan model is a diffusers folder (model_index.json, \
          scheduler/, text_encoder/, tokenizer/, transformer/, vae/), e.g. a download of \
-         Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
+         Wan-AI/Wan2.1-T2V-1.3B-Diffusers, or ComfyUI's files (a transformer in \
+         diffusion_models/, its VAE in vae/, umT5 in text_encoders/)"
     )]
     NotAFolder { path: PathBuf },
     /// A file or folder the package needs is not there.

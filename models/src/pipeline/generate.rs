@@ -6,7 +6,7 @@ use burn::tensor::TensorData;
 
 use super::error::PipelineError;
 use super::first_frame::FirstFrame;
-use super::models::WanModels;
+use super::models::{load_text_encoder, WanModels};
 use super::motion_guide::GuideLatents;
 use super::preview::{LatentPreview, StepControl, StepPreview};
 use super::request::GenerateRequest;
@@ -14,7 +14,6 @@ use super::sampling::Sampling;
 use super::video::Video;
 use crate::noise::randn;
 use crate::scheduler::{cfg, uses_uncond};
-use crate::t5::UmT5Encoder;
 
 /// The prompt embeddings of one run.
 struct Text {
@@ -188,7 +187,7 @@ impl WanModels {
             vec![&request.prompt]
         };
         if !self.prompts.all_cached(&prompts) && self.prompts.encoder().is_none() {
-            let encoder = UmT5Encoder::load(
+            let encoder = load_text_encoder(
                 &self.text_encoder_config,
                 &self.text_encoder_folder,
                 &self.text_device,

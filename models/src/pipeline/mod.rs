@@ -30,6 +30,7 @@ mod package;
 mod preview;
 mod request;
 mod sampling;
+mod single_files;
 mod video;
 
 pub use defaults::{PackageDefaults, WAN_NEGATIVE_PROMPT};
@@ -37,10 +38,11 @@ pub use error::{BoxError, PackageError, PipelineError};
 pub use first_frame::FirstFrame;
 pub use models::{LoadOptions, WanModels};
 pub use motion_guide::{latent_mask, DualClock, MotionGuide, Tie};
-pub use package::WanPackage;
+pub use package::{Component, WanPackage};
 pub use preview::{
     LatentPreview, PreviewFrames, StepControl, StepPreview, WAN21_LATENT_RGB,
     WAN21_LATENT_RGB_BIAS, WAN22_LATENT_RGB, WAN22_LATENT_RGB_BIAS,
 };
 pub use request::{GenerateRequest, RgbImage, SizeRules};
+pub use single_files::{file_kind, FileKind, SingleFileConfigs, SingleFiles, SPIECE_TENSOR};
 pub use video::Video;

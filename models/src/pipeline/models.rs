@@ -15,10 +15,11 @@ use crate::plan::{
 };
 use crate::scheduler::uses_uncond;
 use crate::scheduler::{FewStepSchedule, FlowSchedulerConfig, SamplerKind, SchedulerError};
-use crate::t5::{PromptEncoder, PromptTokenizer, T5Config, UmT5Encoder};
+use crate::t5::{PromptEncoder, StreamedUmT5, T5Config, TextEncoder, UmT5Encoder};
 use crate::taehv::{TaehvDecoder, TaehvError};
 use crate::wan::dit::{DitConfig, Rope3d, WanDit};
 use crate::wan::vae::{VaeConfig, WanVae};
+use crate::weights::WeightFiles;
 use burn::tensor::FloatDType;
 
 /// Every component of a Wan package, on one device. [`WanModels::generate`] runs it.
@@ -69,6 +70,39 @@ pub struct LoadOptions {
     pub keep_text_encoder: bool,
 }
 
+/// Whether the weights at `path` hold fp8 tensors (ComfyUI's `*_fp8_scaled` files).
+fn holds_fp8(path: &Path) -> bool {
+    WeightFiles::open(path).is_ok_and(|files| {
+        files.files().iter().any(|file| {
+            file.names().iter().any(|name| {
+                matches!(
+                    file.dtype(name),
+                    Some(safetensors::Dtype::F8_E4M3 | safetensors::Dtype::F8_E5M2)
+                )
+            })
+        })
+    })
+}
+
+/// The text encoder at `weights` (a diffusers folder or a single file) on `device`. An fp8
+/// one would double in size converted to f16 (and quadruple in f32): it runs from its file a
+/// block at a time instead.
+pub(super) fn load_text_encoder(
+    config: &T5Config,
+    weights: &Path,
+    device: &Device,
+) -> Result<TextEncoder, PackageError> {
+    Ok(if holds_fp8(weights) {
+        StreamedUmT5::open(config, weights)
+            .map_err(component("text encoder", weights))?
+            .into()
+    } else {
+        UmT5Encoder::load(config, weights, device)
+            .map_err(component("text encoder", weights))?
+            .into()
+    })
+}
+
 /// Wraps a component's error with the component's name and folder.
 fn component<E>(component: &'static str, folder: &Path) -> impl FnOnce(E) -> PackageError
 where
@@ -83,7 +117,8 @@ where
 }
 
 impl WanModels {
-    /// Opens and loads the diffusers package at `root` onto `device` (see [`WanPackage`]).
+    /// Opens and loads the package at `root` (a diffusers folder or a model in single files,
+    /// see [`WanPackage::open`]) onto `device`.
     pub fn load(root: impl AsRef<Path>, device: &Device) -> Result<Self, PackageError> {
         Self::from_package(&WanPackage::open(root)?, device)
     }
@@ -113,30 +148,23 @@ impl WanModels {
             .text_encoder_device
             .clone()
             .unwrap_or_else(|| device.clone());
-        let folder = package.folder("scheduler");
-        let scheduler = FlowSchedulerConfig::load(folder.join("scheduler_config.json"))
-            .map_err(component("scheduler", &folder))?;
+        let scheduler = package.scheduler()?;
+        let tokenizer = package.tokenizer()?;
 
-        let folder = package.folder("tokenizer");
-        let tokenizer = PromptTokenizer::from_file(folder.join("tokenizer.json"))
-            .map_err(component("tokenizer", &folder))?;
+        let text = package.text_encoder()?;
+        let text_encoder_weights = text.weights.clone();
+        let t5_config = text.config;
+        let encoder = load_text_encoder(&t5_config, &text.weights, &text_device)?;
 
-        let folder = package.folder("text_encoder");
-        let t5_config = T5Config::load(folder.join("config.json"))
-            .map_err(component("text encoder", &folder))?;
-        let encoder = UmT5Encoder::load(&t5_config, &folder, &text_device)
-            .map_err(component("text encoder", &folder))?;
+        let transformer = package.transformer()?;
+        let dit_config = transformer.config;
+        let dit = WanDit::load(&dit_config, &transformer.weights, device)
+            .map_err(component("transformer", &transformer.weights))?;
 
-        let folder = package.folder("transformer");
-        let dit_config = DitConfig::load(folder.join("config.json"))
-            .map_err(component("transformer", &folder))?;
-        let dit = WanDit::load(&dit_config, &folder, device)
-            .map_err(component("transformer", &folder))?;
-
-        let folder = package.folder("vae");
-        let vae_config =
-            VaeConfig::load(folder.join("config.json")).map_err(component("VAE", &folder))?;
-        let vae = WanVae::load(&vae_config, &folder, device).map_err(component("VAE", &folder))?;
+        let vae = package.vae()?;
+        let vae_config = vae.config;
+        let vae = WanVae::load(&vae_config, &vae.weights, device)
+            .map_err(component("VAE", &vae.weights))?;
 
         let mismatch = |message: String| PackageError::Mismatch {
             root: package.root().to_owned(),
@@ -181,7 +209,7 @@ impl WanModels {
             device: device.clone(),
             text_device,
             dit_passes: 0,
-            text_encoder_folder: package.folder("text_encoder"),
+            text_encoder_folder: text_encoder_weights,
             text_encoder_config: t5_config,
             rope: None,
             limits: default_limits(device),

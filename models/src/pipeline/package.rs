@@ -1,14 +1,23 @@
-//! A Wan model package in diffusers' folder layout: `model_index.json` and one folder per
-//! component (`scheduler/`, `text_encoder/`, `tokenizer/`, `transformer/`, `vae/`), as
-//! `WanPipeline.save_pretrained` writes it and the Hub's `Wan-AI/*-Diffusers` repositories
-//! hold it. Opening a package checks the layout and what `model_index.json` says; loading it
-//! builds the components ([`super::WanModels`]).
+//! A Wan model package, in one of two layouts:
+//! - diffusers' folder: `model_index.json` and one folder per component (`scheduler/`,
+//!   `text_encoder/`, `tokenizer/`, `transformer/`, `vae/`), as `WanPipeline.save_pretrained`
+//!   writes it and the Hub's `Wan-AI/*-Diffusers` repositories hold it;
+//! - single files, as ComfyUI keeps them (see [`super::single_files`]): a transformer, a VAE
+//!   and umT5, configs and tokenizer read from the files themselves.
+//!
+//! Opening a package checks the layout (and what `model_index.json` says); loading it builds
+//! the components ([`super::WanModels`]).
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::error::PackageError;
+use super::error::{BoxError, PackageError};
+use super::single_files::{SingleFileConfigs, SingleFiles};
+use crate::scheduler::FlowSchedulerConfig;
+use crate::t5::{PromptTokenizer, T5Config};
+use crate::wan::dit::DitConfig;
+use crate::wan::vae::VaeConfig;
 
 /// The pipeline classes a package may name (`_class_name`).
 const PIPELINES: [&str; 3] = ["WanPipeline", "WanImageToVideoPipeline", DISTILLED_PIPELINE];
@@ -26,19 +35,105 @@ const COMPONENTS: [(&str, Option<&str>, &str); 5] = [
     ("vae", Some("AutoencoderKLWan"), "config.json"),
 ];
 
-/// An opened (not yet loaded) diffusers Wan package.
-#[derive(Debug, Clone, PartialEq)]
+/// Wan2.1's and Wan2.2 TI2V's default timestep shift (their diffusers scheduler configs).
+const WAN21_FLOW_SHIFT: f64 = 3.0;
+const WAN22_FLOW_SHIFT: f64 = 5.0;
+
+/// An opened (not yet loaded) Wan package.
+#[derive(Clone)]
 pub struct WanPackage {
     root: PathBuf,
     class_name: String,
     expand_timesteps: bool,
+    layout: Layout,
+}
+
+#[derive(Clone)]
+enum Layout {
+    Diffusers,
+    SingleFiles(SingleFiles, std::sync::Arc<SingleFileConfigs>),
+}
+
+impl std::fmt::Debug for WanPackage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WanPackage")
+            .field("root", &self.root)
+            .field("class_name", &self.class_name)
+            .field("expand_timesteps", &self.expand_timesteps)
+            .field("single_files", &self.single_files())
+            .finish()
+    }
+}
+
+/// The config and weights of one component.
+pub struct Component<C> {
+    pub config: C,
+    /// A file, a shard index or a folder ([`crate::weights::WeightFiles::open`]).
+    pub weights: PathBuf,
+}
+
+fn failed<E: Into<BoxError>>(
+    component: &'static str,
+    folder: &Path,
+) -> impl FnOnce(E) -> PackageError {
+    let folder = folder.to_owned();
+    move |e| PackageError::Component {
+        component,
+        folder,
+        source: e.into(),
+    }
 }
 
 impl WanPackage {
-    /// Checks the folder at `root`: `model_index.json` names a Wan pipeline this crate runs
-    /// (one transformer, no CLIP image encoder), and every component folder and its first file
-    /// are there. Nothing is loaded yet.
-    pub fn open(root: impl AsRef<Path>) -> Result<Self, PackageError> {
+    /// Opens the package at `path`: a diffusers folder (it has `model_index.json`), or a Wan
+    /// model in single files: a transformer file, or a folder with one transformer in it or in
+    /// `diffusion_models/` (ComfyUI's layout), its VAE and text encoder found beside it (see
+    /// [`SingleFiles::find`]). Nothing is loaded yet; only headers are read.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, PackageError> {
+        let path = path.as_ref();
+        if path.is_dir() && path.join("model_index.json").is_file() {
+            return Self::open_diffusers(path);
+        }
+        if path.is_dir()
+            && ["transformer", "scheduler"]
+                .iter()
+                .any(|c| path.join(c).is_dir())
+        {
+            // A diffusers folder missing its index: say so rather than look for single files.
+            return Self::open_diffusers(path);
+        }
+        if !path.exists() {
+            return Err(PackageError::NotAFolder {
+                path: path.to_owned(),
+            });
+        }
+        Self::from_single_files(SingleFiles::find(path)?)
+    }
+
+    /// A package from single files (checked against each other's shapes when loaded).
+    pub fn from_single_files(files: SingleFiles) -> Result<Self, PackageError> {
+        let configs = files.configs()?;
+        let expand_timesteps = SingleFiles::expand_timesteps(&configs);
+        Ok(Self {
+            root: files.transformer.clone(),
+            class_name: "WanPipeline".into(),
+            expand_timesteps,
+            layout: Layout::SingleFiles(files, std::sync::Arc::new(configs)),
+        })
+    }
+
+    /// The single files, when the package is in that layout.
+    pub fn single_files(&self) -> Option<&SingleFiles> {
+        match &self.layout {
+            Layout::SingleFiles(files, _) => Some(files),
+            Layout::Diffusers => None,
+        }
+    }
+
+    /// Checks the diffusers folder at `root`: `model_index.json` names a Wan pipeline this
+    /// crate runs (one transformer, no CLIP image encoder), and every component folder and its
+    /// first file are there.
+    pub fn open_diffusers(root: impl AsRef<Path>) -> Result<Self, PackageError> {
         let root = root.as_ref().to_owned();
         if !root.is_dir() {
             return Err(PackageError::NotAFolder { path: root });
@@ -142,10 +237,100 @@ impl WanPackage {
             root,
             class_name,
             expand_timesteps,
+            layout: Layout::Diffusers,
         })
     }
 
-    /// The package folder.
+    /// The sampler's config: the package's `scheduler_config.json`, or for single files Wan's
+    /// default UniPC with the model's shift.
+    pub fn scheduler(&self) -> Result<FlowSchedulerConfig, PackageError> {
+        match &self.layout {
+            Layout::Diffusers => {
+                let folder = self.folder("scheduler");
+                FlowSchedulerConfig::load(folder.join("scheduler_config.json"))
+                    .map_err(failed("scheduler", &folder))
+            }
+            Layout::SingleFiles(..) => {
+                Ok(FlowSchedulerConfig::wan_unipc(if self.expand_timesteps {
+                    WAN22_FLOW_SHIFT
+                } else {
+                    WAN21_FLOW_SHIFT
+                }))
+            }
+        }
+    }
+
+    /// umT5's tokenizer.
+    pub fn tokenizer(&self) -> Result<PromptTokenizer, PackageError> {
+        match &self.layout {
+            Layout::Diffusers => {
+                let folder = self.folder("tokenizer");
+                PromptTokenizer::from_file(folder.join("tokenizer.json"))
+                    .map_err(failed("tokenizer", &folder))
+            }
+            Layout::SingleFiles(files, _) => files.tokenizer(),
+        }
+    }
+
+    /// The text encoder's config and weights.
+    pub fn text_encoder(&self) -> Result<Component<T5Config>, PackageError> {
+        match &self.layout {
+            Layout::Diffusers => {
+                let folder = self.folder("text_encoder");
+                let config = T5Config::load(folder.join("config.json"))
+                    .map_err(failed("text encoder", &folder))?;
+                Ok(Component {
+                    config,
+                    weights: folder,
+                })
+            }
+            Layout::SingleFiles(files, configs) => Ok(Component {
+                config: configs.t5.clone(),
+                weights: files.text_encoder.clone(),
+            }),
+        }
+    }
+
+    /// The transformer's config and weights.
+    pub fn transformer(&self) -> Result<Component<DitConfig>, PackageError> {
+        match &self.layout {
+            Layout::Diffusers => {
+                let folder = self.folder("transformer");
+                let config = DitConfig::load(folder.join("config.json"))
+                    .map_err(failed("transformer", &folder))?;
+                Ok(Component {
+                    config,
+                    weights: folder,
+                })
+            }
+            Layout::SingleFiles(files, configs) => Ok(Component {
+                config: configs.dit.clone(),
+                weights: files.transformer.clone(),
+            }),
+        }
+    }
+
+    /// The VAE's config and weights.
+    pub fn vae(&self) -> Result<Component<VaeConfig>, PackageError> {
+        match &self.layout {
+            Layout::Diffusers => {
+                let folder = self.folder("vae");
+                let config =
+                    VaeConfig::load(folder.join("config.json")).map_err(failed("VAE", &folder))?;
+                Ok(Component {
+                    config,
+                    weights: folder,
+                })
+            }
+            Layout::SingleFiles(files, configs) => Ok(Component {
+                config: configs.vae.clone(),
+                weights: files.vae.clone(),
+            }),
+        }
+    }
+
+    /// The package folder (diffusers) or the transformer file (single files): what names the
+    /// package.
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -167,7 +352,7 @@ impl WanPackage {
         self.class_name == DISTILLED_PIPELINE
     }
 
-    /// A component's folder (`"vae"`, `"transformer"`, ...).
+    /// A diffusers component's folder (`"vae"`, `"transformer"`, ...).
     pub fn folder(&self, component: &str) -> PathBuf {
         self.root.join(component)
     }

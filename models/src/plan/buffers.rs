@@ -45,18 +45,18 @@ pub struct PlanConfigs {
 }
 
 impl PlanConfigs {
-    /// The configs of the diffusers package at `root`.
+    /// The configs of the package at `root` (a diffusers folder, or a set of single files
+    /// named by its transformer file).
     pub fn load(root: &Path) -> Result<Self, PlanError> {
-        let bad = |e: String| PlanError::Config {
+        let bad = |e: crate::pipeline::PackageError| PlanError::Config {
             path: root.to_owned(),
-            reason: e,
+            reason: e.to_string(),
         };
+        let package = crate::pipeline::WanPackage::open(root).map_err(bad)?;
         Ok(Self {
-            dit: DitConfig::load(root.join("transformer/config.json"))
-                .map_err(|e| bad(e.to_string()))?,
-            vae: VaeConfig::load(root.join("vae/config.json")).map_err(|e| bad(e.to_string()))?,
-            text_encoder: T5Config::load(root.join("text_encoder/config.json"))
-                .map_err(|e| bad(e.to_string()))?,
+            dit: package.transformer().map_err(bad)?.config,
+            vae: package.vae().map_err(bad)?.config,
+            text_encoder: package.text_encoder().map_err(bad)?.config,
         })
     }
 

@@ -1,5 +1,5 @@
 //! Wan's text encoder: the umT5 encoder (transformers' `UMT5EncoderModel`) with its loader of
-//! transformers' and ComfyUI's weights, umT5's tokenizer from `tokenizer.json`, Wan's prompt
+//! transformers' and ComfyUI's weights, umT5's tokenizer from `tokenizer.json` or a SentencePiece model, Wan's prompt
 //! cleaning, and prompt embeddings as Wan's pipeline makes them, cached per prompt.
 
 mod attention;
@@ -9,6 +9,8 @@ mod config;
 mod encoder;
 mod ffn;
 mod prompt;
+mod spiece;
+mod streamed;
 mod tokenizer;
 
 pub use crate::weights::{LoadError, LoadReport};
@@ -23,4 +25,6 @@ pub use ffn::FeedForward;
 pub use prompt::{
     prompt_embeds, PromptEncoder, PromptError, DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_SEQUENCE_LENGTH,
 };
+pub use spiece::{Piece, PieceKind, SentencePieceModel, SpieceError};
+pub use streamed::{StreamedUmT5, TextEncoder};
 pub use tokenizer::{PromptTokenizer, TokenBatch, TokenizerError, EOS_TOKEN, PAD_TOKEN};

@@ -10,6 +10,7 @@ use burn::prelude::*;
 
 use super::clean::prompt_clean;
 use super::encoder::UmT5Encoder;
+use super::streamed::TextEncoder;
 use super::tokenizer::{PromptTokenizer, TokenBatch, TokenizerError};
 
 /// Wan's default `max_sequence_length` (the DiT's text length).
@@ -43,7 +44,7 @@ pub enum PromptError {
 pub struct PromptEncoder {
     tokenizer: PromptTokenizer,
     /// `None` once released.
-    encoder: Option<UmT5Encoder>,
+    encoder: Option<TextEncoder>,
     device: Device,
     max_sequence_length: usize,
     capacity: usize,
@@ -55,10 +56,14 @@ pub struct PromptEncoder {
 impl PromptEncoder {
     /// Prompts of up to [`DEFAULT_MAX_SEQUENCE_LENGTH`] tokens, the last
     /// [`DEFAULT_CACHE_CAPACITY`] kept. `device` is where `encoder` lives.
-    pub fn new(tokenizer: PromptTokenizer, encoder: UmT5Encoder, device: Device) -> Self {
+    pub fn new(
+        tokenizer: PromptTokenizer,
+        encoder: impl Into<TextEncoder>,
+        device: Device,
+    ) -> Self {
         Self {
             tokenizer,
-            encoder: Some(encoder),
+            encoder: Some(encoder.into()),
             device,
             max_sequence_length: DEFAULT_MAX_SEQUENCE_LENGTH,
             capacity: DEFAULT_CACHE_CAPACITY,
@@ -98,19 +103,19 @@ impl PromptEncoder {
     }
 
     /// The encoder, unless released.
-    pub fn encoder(&self) -> Option<&UmT5Encoder> {
+    pub fn encoder(&self) -> Option<&TextEncoder> {
         self.encoder.as_ref()
     }
 
     /// Takes the encoder's weights out (dropping the result frees their memory); cached
     /// prompts still encode, a new one needs [`Self::put_encoder`] first.
-    pub fn release_encoder(&mut self) -> Option<UmT5Encoder> {
+    pub fn release_encoder(&mut self) -> Option<TextEncoder> {
         self.encoder.take()
     }
 
     /// Puts the encoder back after [`Self::release_encoder`].
-    pub fn put_encoder(&mut self, encoder: UmT5Encoder) {
-        self.encoder = Some(encoder);
+    pub fn put_encoder(&mut self, encoder: impl Into<TextEncoder>) {
+        self.encoder = Some(encoder.into());
     }
 
     /// Whether every one of `prompts` is in the cache (encoding them runs nothing).
@@ -156,7 +161,17 @@ impl PromptEncoder {
             let batch = self
                 .tokenizer
                 .encode_batch(&cleaned, self.max_sequence_length)?;
-            let embeds = prompt_embeds(encoder, &batch, &self.device);
+            let embeds = match encoder {
+                TextEncoder::Resident(encoder) => prompt_embeds(encoder, &batch, &self.device),
+                TextEncoder::Streamed(encoder) => {
+                    let hidden = encoder
+                        .forward(&batch.ids, &batch.mask, &self.device)
+                        .map_err(|e| TokenizerError::Weights(Box::new(e)))?;
+                    let (_, mask) = batch.tensors(&self.device);
+                    let [b, l] = mask.dims();
+                    hidden * mask.float().reshape([b, l, 1])
+                }
+            };
             self.encoder_runs += 1;
             let rows = embeds.split(1, 0);
             for (prompt, slot) in prompts.iter().zip(found.iter_mut()) {

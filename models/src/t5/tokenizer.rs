@@ -25,6 +25,12 @@ pub enum TokenizerError {
     /// Tokenizing a prompt failed.
     #[error("tokenizing {prompt:?} failed: {message}")]
     Encode { prompt: String, message: String },
+    /// A SentencePiece model (`spiece.model`, a ComfyUI file's `spiece_model`) is unusable.
+    #[error(transparent)]
+    SentencePiece(#[from] super::spiece::SpieceError),
+    /// The text encoder's weights could not be read while encoding (a streamed encoder).
+    #[error("reading the text encoder's weights failed: {0}")]
+    Weights(Box<crate::weights::LoadError>),
     /// The length leaves no room for the end-of-sequence token.
     #[error("max length {max_len} is too short: it must hold at least the `</s>` token")]
     MaxLength { max_len: usize },
@@ -85,10 +91,22 @@ impl PromptTokenizer {
     /// its own, as the pipeline does.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, TokenizerError> {
         let path = path.as_ref();
-        let mut inner = Tokenizer::from_file(path).map_err(|e| TokenizerError::Load {
+        let inner = Tokenizer::from_file(path).map_err(|e| TokenizerError::Load {
             path: path.to_owned(),
             message: e.to_string(),
         })?;
+        Self::from_tokenizer(inner, path)
+    }
+
+    /// umT5's tokenizer from a serialised SentencePiece model: a `spiece.model` file's bytes,
+    /// or the `spiece_model` tensor of ComfyUI's umT5 files; the same ids as transformers'
+    /// `T5TokenizerFast` converted from it.
+    pub fn from_sentencepiece(bytes: &[u8]) -> Result<Self, TokenizerError> {
+        let inner = super::spiece::SentencePieceModel::parse(bytes)?.tokenizer()?;
+        Self::from_tokenizer(inner, Path::new("spiece_model"))
+    }
+
+    fn from_tokenizer(mut inner: Tokenizer, path: &Path) -> Result<Self, TokenizerError> {
         inner
             .with_truncation(None)
             .map_err(|e| TokenizerError::Load {

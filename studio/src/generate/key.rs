@@ -73,6 +73,9 @@ pub fn result_key(inputs: &KeyInputs) -> String {
 /// weights file's size and safetensors header (its tensor names, shapes and offsets), without
 /// reading the weights themselves.
 pub fn package_fingerprint(root: &Path) -> std::io::Result<String> {
+    if root.is_file() {
+        return single_files_fingerprint(root);
+    }
     let mut files = Vec::new();
     collect(root, root, &mut files)?;
     files.sort();
@@ -87,6 +90,20 @@ pub fn package_fingerprint(root: &Path) -> std::io::Result<String> {
         } else if rel.ends_with(".json") || rel.ends_with(".model") || rel.ends_with(".txt") {
             hash.update(std::fs::read(&path)?);
         }
+    }
+    Ok(hex(&hash.finalize()))
+}
+
+/// A set of single files named by its transformer file: each file's name, size and header.
+fn single_files_fingerprint(transformer: &Path) -> std::io::Result<String> {
+    let set = models::pipeline::SingleFiles::find(transformer)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::NotFound, e.to_string()))?;
+    let mut hash = Sha256::new();
+    for path in [&set.transformer, &set.vae, &set.text_encoder] {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        hash.update(name.unwrap_or_default().as_bytes());
+        hash.update(std::fs::metadata(path)?.len().to_le_bytes());
+        hash.update(safetensors_header(path)?);
     }
     Ok(hex(&hash.finalize()))
 }

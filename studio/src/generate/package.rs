@@ -1,5 +1,6 @@
-//! Which installed model package runs a shot: the one its settings name (an id, a folder
-//! name or a path), else the first installed package that runs its engine.
+//! Which installed model package runs a shot: the one its settings name (an id, a folder or
+//! file name, or a path), else the first installed package that runs its engine. A package is
+//! a diffusers folder or a set of single files named by its transformer file.
 
 use std::path::{Path, PathBuf};
 
@@ -43,7 +44,7 @@ pub fn choose(
     let fits = |p: &ChosenPackage| engine != Engine::WanImageToVideo || p.image_to_video;
     if !wanted.is_empty() {
         let named = Path::new(wanted);
-        let root = if named.is_dir() {
+        let root = if named.is_dir() || named.is_file() {
             Some(named.to_owned())
         } else {
             candidates
@@ -112,5 +113,29 @@ mod tests {
         g.engine = Engine::WanImageToVideo;
         let err = choose(&g, &candidates[..1]).unwrap_err().to_string();
         assert!(err.contains("no installed model package"), "{err}");
+    }
+
+    #[test]
+    fn a_comfyui_set_is_chosen_by_its_transformer_file() {
+        let comfy = fixtures().join("wan_tiny_t2v_comfy");
+        let transformer = comfy.join("diffusion_models/wan_tiny_t2v_fp16.safetensors");
+        let mut g = Generation {
+            engine: Engine::WanTextToVideo,
+            ..Generation::default()
+        };
+        let chosen = choose(&g, std::slice::from_ref(&transformer)).unwrap();
+        assert_eq!(chosen.root, transformer);
+        assert_eq!(chosen.traits, PackageTraits::WAN21);
+        g.model = "wan_tiny_t2v_fp16.safetensors".into();
+        assert_eq!(
+            choose(&g, std::slice::from_ref(&transformer)).unwrap().root,
+            transformer
+        );
+        // A ComfyUI folder named as the model is a package too.
+        g.model = comfy.display().to_string();
+        assert!(choose(&g, &[]).is_ok());
+        g.engine = Engine::WanImageToVideo;
+        g.model = String::new();
+        assert!(choose(&g, &[transformer]).is_err());
     }
 }

@@ -77,7 +77,8 @@ impl Role {
 #[ts(export)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "version")]
 pub enum PackageKind {
-    /// A whole diffusers pipeline folder (what generation runs today).
+    /// Everything generation needs: a diffusers pipeline folder, or a set of single files
+    /// (transformer, VAE, text encoder) as ComfyUI keeps them.
     Pipeline(WanVersion),
     /// One component as a single file (ComfyUI's repackaged files, TAEHV).
     Component(Role),
@@ -173,13 +174,70 @@ fn single(id: &'static str, name: &'static str, file: FileSpec) -> PackageSpec {
     }
 }
 
-/// Every package Motionboard knows.
+/// umT5-XXL with fp8 e4m3fn weights and per-tensor scales (6.7 GB, against 11.4 GB in fp16):
+/// what the starter sets use.
+fn umt5_fp8() -> FileSpec {
+    FileSpec {
+        role: Role::TextEncoder,
+        repo: COMFY_21,
+        repo_path: "split_files/text_encoders/umt5_xxl_fp8_e4m3fn_scaled.safetensors",
+        approx_bytes: 6_735 * MB,
+        alternatives: &[],
+    }
+}
+
+/// Every package Motionboard knows; per model, the starter set (ComfyUI's files with the fp8
+/// text encoder: the smallest download that generates) comes first.
 pub fn catalog() -> Vec<PackageSpec> {
     use WanVersion::{Wan21, Wan22};
     vec![
         PackageSpec {
+            id: "wan2.1-t2v-1.3b-starter",
+            name: "Wan2.1 T2V 1.3B starter (ComfyUI files, fp16 model, fp8 text encoder, 9.8 GB)",
+            kind: PackageKind::Pipeline(Wan21),
+            source: Source::Files(vec![
+                FileSpec {
+                    role: Role::Dit(Wan21),
+                    repo: COMFY_21,
+                    repo_path: "split_files/diffusion_models/wan2.1_t2v_1.3B_fp16.safetensors",
+                    approx_bytes: 2_838 * MB,
+                    alternatives: &["wan2.1_t2v_1.3B_bf16.safetensors"],
+                },
+                FileSpec {
+                    role: Role::Vae(Wan21),
+                    repo: COMFY_21,
+                    repo_path: "split_files/vae/wan_2.1_vae.safetensors",
+                    approx_bytes: 254 * MB,
+                    alternatives: &[],
+                },
+                umt5_fp8(),
+            ]),
+        },
+        PackageSpec {
+            id: "wan2.2-ti2v-5b-starter",
+            name: "Wan2.2 TI2V 5B starter (ComfyUI files, fp16 model, fp8 text encoder, 18 GB)",
+            kind: PackageKind::Pipeline(Wan22),
+            source: Source::Files(vec![
+                FileSpec {
+                    role: Role::Dit(Wan22),
+                    repo: COMFY_22,
+                    repo_path: "split_files/diffusion_models/wan2.2_ti2v_5B_fp16.safetensors",
+                    approx_bytes: 9_999 * MB,
+                    alternatives: &[],
+                },
+                FileSpec {
+                    role: Role::Vae(Wan22),
+                    repo: COMFY_22,
+                    repo_path: "split_files/vae/wan2.2_vae.safetensors",
+                    approx_bytes: 1_410 * MB,
+                    alternatives: &[],
+                },
+                umt5_fp8(),
+            ]),
+        },
+        PackageSpec {
             id: "wan2.1-t2v-1.3b-diffusers",
-            name: "Wan2.1 T2V 1.3B (diffusers package)",
+            name: "Wan2.1 T2V 1.3B (diffusers package, f32, 29 GB)",
             kind: PackageKind::Pipeline(Wan21),
             source: Source::Repo {
                 repo: "Wan-AI/Wan2.1-T2V-1.3B-Diffusers",
@@ -188,7 +246,7 @@ pub fn catalog() -> Vec<PackageSpec> {
         },
         PackageSpec {
             id: "wan2.2-ti2v-5b-diffusers",
-            name: "Wan2.2 TI2V 5B (diffusers package)",
+            name: "Wan2.2 TI2V 5B (diffusers package, f32, 45 GB)",
             kind: PackageKind::Pipeline(Wan22),
             source: Source::Repo {
                 repo: "Wan-AI/Wan2.2-TI2V-5B-Diffusers",
@@ -318,6 +376,31 @@ mod tests {
             Some(PackageKind::Component(Role::Vae(WanVersion::Wan21)))
         );
         assert!(find("sd15").is_none());
+    }
+
+    #[test]
+    fn each_model_offers_its_starter_set_first_and_smallest() {
+        let all = catalog();
+        for version in [WanVersion::Wan21, WanVersion::Wan22] {
+            let pipelines: Vec<&PackageSpec> = all
+                .iter()
+                .filter(|p| p.kind == PackageKind::Pipeline(version))
+                .collect();
+            let starter = pipelines[0];
+            assert!(starter.id.ends_with("-starter"), "{}", starter.id);
+            let Source::Files(files) = &starter.source else {
+                panic!("a starter set is single files")
+            };
+            let roles: Vec<Role> = files.iter().map(|f| f.role).collect();
+            assert_eq!(
+                roles,
+                [Role::Dit(version), Role::Vae(version), Role::TextEncoder]
+            );
+            assert!(files[2].file_name().contains("fp8"));
+            assert!(pipelines[1..]
+                .iter()
+                .all(|p| p.approx_bytes() > starter.approx_bytes()));
+        }
     }
 
     #[test]

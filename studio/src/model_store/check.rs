@@ -319,7 +319,7 @@ pub struct ComponentCheck {
 /// Checks a diffusers Wan package: its layout (model_index.json and the five component
 /// folders), then each weighted component against its own config.json.
 pub fn check_package(root: &Path) -> Vec<ComponentCheck> {
-    let layout = match WanPackage::open(root) {
+    let layout = match WanPackage::open_diffusers(root) {
         Ok(package) => package,
         Err(e) => {
             return vec![ComponentCheck {
@@ -344,6 +344,41 @@ pub fn check_package(root: &Path) -> Vec<ComponentCheck> {
             }
         })
         .collect()
+}
+
+/// Checks each file of a set of single files against the configs the set was opened with (a
+/// file's own `__metadata__` config, or the published model its shapes match):
+/// (role, file, verdict) for the transformer, the VAE and the text encoder.
+pub fn check_set(package: &WanPackage) -> Vec<(Role, PathBuf, Soundness)> {
+    let version = if package.expand_timesteps() {
+        WanVersion::Wan22
+    } else {
+        WanVersion::Wan21
+    };
+    let judge = |role: Role, path: &Path, check: &dyn Fn(&WeightFiles) -> Result<(), LoadError>| {
+        let soundness = match WeightFiles::open(path) {
+            Ok(files) => verdict(check(&files), &files, Expected::Kind(role), role.describe()),
+            Err(e) => open_failure(e),
+        };
+        (role, path.to_owned(), soundness)
+    };
+    let mut out = Vec::new();
+    if let Ok(c) = package.transformer() {
+        out.push(judge(Role::Dit(version), &c.weights, &|f| {
+            check_dit(&c.config, f)
+        }));
+    }
+    if let Ok(c) = package.vae() {
+        out.push(judge(Role::Vae(version), &c.weights, &|f| {
+            check_vae(&c.config, f)
+        }));
+    }
+    if let Ok(c) = package.text_encoder() {
+        out.push(judge(Role::TextEncoder, &c.weights, &|f| {
+            check_t5(&c.config, f)
+        }));
+    }
+    out
 }
 
 fn check_component(component: &str, folder: &Path) -> Soundness {
@@ -383,15 +418,17 @@ fn check_component(component: &str, folder: &Path) -> Soundness {
     verdict(result, &files, Expected::Kind(role), expected)
 }
 
-/// Bytes of `.safetensors` files directly in `folder`.
+/// Bytes of `.safetensors` files directly in `folder`, following symbolic links (the
+/// Hugging Face cache's snapshots link to its blobs: the link itself is a few hundred bytes).
 pub fn weights_bytes(folder: &Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(folder) else {
         return 0;
     };
     entries
         .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "safetensors"))
-        .filter_map(|e| e.metadata().ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "safetensors"))
+        .filter_map(|p| std::fs::metadata(p).ok())
         .map(|m| m.len())
         .sum()
 }

@@ -6,8 +6,12 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::catalog::{catalog, FileSpec, PackageKind, PackageSpec, Source};
-use super::check::{check_file, check_package, identify, is_package, package_version, Soundness};
+use models::pipeline::WanPackage;
+
+use super::catalog::{catalog, FileSpec, PackageKind, PackageSpec, Role, Source, WanVersion};
+use super::check::{
+    check_file, check_package, check_set, identify, is_package, package_version, Soundness,
+};
 use super::locations::{Locations, Place};
 
 /// One file (or one component folder of a diffusers package) of a package.
@@ -41,7 +45,8 @@ pub struct PackageStatus {
     pub kind: PackageKind,
     /// Whether it can be downloaded (it is in the catalog).
     pub downloadable: bool,
-    /// The package folder (diffusers packages) when found.
+    /// What names the package when it can run: its folder (diffusers), or its transformer file
+    /// (a set of single files).
     pub root: Option<String>,
     /// Its files.
     pub files: Vec<FileStatus>,
@@ -66,12 +71,21 @@ pub fn list(locations: &Locations) -> Vec<PackageStatus> {
         .map(PathBuf::from)
         .collect();
     out.extend(local_packages(&locations.models, &claimed));
+    let sets = local_sets(locations, &claimed);
+    let mut claimed = claimed;
+    claimed.extend(
+        sets.iter()
+            .filter_map(|s| s.files.first().and_then(|f| f.path.as_ref()))
+            .map(PathBuf::from),
+    );
+    out.extend(sets);
     out.extend(local_files(&locations.models, &claimed));
     out
 }
 
-/// The diffusers packages generation can run now (every component sound), with their
-/// folders: the catalog's first, then local ones; `version` narrows to Wan2.1 or Wan2.2.
+/// The packages generation can run now (every component sound), with what names them (a
+/// diffusers folder, or a set's transformer file): the catalog's first, then local ones;
+/// `version` narrows to Wan2.1 or Wan2.2.
 pub fn ready_packages(
     locations: &Locations,
     version: Option<super::catalog::WanVersion>,
@@ -128,11 +142,140 @@ fn catalog_status(spec: &PackageSpec, locations: &Locations) -> PackageStatus {
                 }),
             }
         }
-        Source::Files(files) => finish(PackageStatus {
-            files: files.iter().map(|f| file_row(f, locations)).collect(),
-            ..status
-        }),
+        Source::Files(files) => {
+            let status = finish(PackageStatus {
+                files: files.iter().map(|f| file_row(f, locations)).collect(),
+                ..status
+            });
+            match spec.kind {
+                PackageKind::Pipeline(_) => runnable_set(status),
+                _ => status,
+            }
+        }
     }
+}
+
+/// A set of single files whose files are all sound: ready when they open as one package
+/// (the transformer names it; its VAE and text encoder are found beside it), else a row says
+/// why not.
+fn runnable_set(mut status: PackageStatus) -> PackageStatus {
+    if !status.ready {
+        return status;
+    }
+    let Some(transformer) = status.files.first().and_then(|f| f.path.clone()) else {
+        return status;
+    };
+    match WanPackage::open(&transformer) {
+        Ok(_) => status.root = Some(transformer),
+        Err(e) => {
+            status.files.push(FileStatus {
+                component: "set".into(),
+                file: "the files together".into(),
+                path: None,
+                place: None,
+                bytes: 0,
+                soundness: Soundness::Unreadable {
+                    reason: format!(
+                        "{e} (keep the three files in one models folder: diffusion_models/, \
+                         vae/, text_encoders/)"
+                    ),
+                },
+            });
+            status.ready = false;
+        }
+    }
+    status
+}
+
+/// Wan models as single files in the models folder or a ComfyUI models folder that no
+/// catalog set claimed: one entry per transformer file, with the VAE and text encoder found
+/// for it, or what is missing.
+fn local_sets(locations: &Locations, claimed: &[PathBuf]) -> Vec<PackageStatus> {
+    let mut folders: Vec<(PathBuf, Place)> = vec![(
+        locations.models.join(Role::Dit(WanVersion::Wan21).folder()),
+        Place::App,
+    )];
+    if let Some(comfy) = &locations.comfyui {
+        for sub in Role::Dit(WanVersion::Wan21).comfyui_folders() {
+            folders.push((comfy.join(sub), Place::ComfyUi));
+        }
+    }
+    let mut out = Vec::new();
+    for (folder, place) in folders {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "safetensors")
+                    && p.is_file()
+                    && !hidden(p)
+                    && !claimed.contains(p)
+            })
+            .collect();
+        paths.sort();
+        for transformer in paths {
+            let Ok(Role::Dit(version)) = identify(&transformer) else {
+                continue;
+            };
+            out.push(set_status(&transformer, version, place));
+        }
+    }
+    out
+}
+
+/// The status of the set a transformer file heads.
+fn set_status(transformer: &Path, version: WanVersion, place: Place) -> PackageStatus {
+    let name = transformer
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let row = |role: Role, path: &Path, soundness: Soundness| FileStatus {
+        component: role.describe().to_owned(),
+        file: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        path: Some(path.display().to_string()),
+        place: Some(place),
+        bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+        soundness,
+    };
+    let files = match WanPackage::open(transformer) {
+        Ok(package) => check_set(&package)
+            .into_iter()
+            .map(|(role, path, soundness)| row(role, &path, soundness))
+            .collect(),
+        Err(e) => vec![
+            row(
+                Role::Dit(version),
+                transformer,
+                check_file(transformer, Role::Dit(version)),
+            ),
+            FileStatus {
+                component: "set".into(),
+                file: "VAE and text encoder".into(),
+                path: None,
+                place: None,
+                bytes: 0,
+                soundness: Soundness::Unreadable {
+                    reason: e.to_string(),
+                },
+            },
+        ],
+    };
+    let status = finish(PackageStatus {
+        id: format!("local:{}", transformer.display()),
+        name: format!("{name} (single files)"),
+        kind: PackageKind::Pipeline(version),
+        downloadable: false,
+        root: None,
+        files,
+        ready: false,
+    });
+    runnable_set(status)
 }
 
 /// The component rows of a diffusers package.
@@ -447,5 +590,85 @@ mod tests {
         assert_eq!(ready.len(), 1, "{ready:?}");
         assert_eq!(ready[0].1, data.join("models/wan_tiny_ti2v"));
         assert_eq!(ready_packages(&locations, None).len(), 2);
+    }
+
+    #[test]
+    fn a_comfyui_set_is_a_ready_package_and_a_broken_one_says_what_is_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let comfy = dir.path().join("comfy");
+        copy_tree(&fixture("wan_tiny_t2v_comfy"), &comfy);
+        let locations = Locations::in_data_dir(&data, Some(comfy.clone()));
+        let transformer = comfy.join("diffusion_models/wan_tiny_t2v_fp16.safetensors");
+
+        let all = list(&locations);
+        let set = all
+            .iter()
+            .find(|p| {
+                p.files.first().and_then(|f| f.path.as_deref())
+                    == Some(transformer.to_str().unwrap())
+            })
+            .expect("the set is listed");
+        assert!(set.ready, "{set:?}");
+        assert_eq!(set.kind, PackageKind::Pipeline(WanVersion::Wan21));
+        assert_eq!(set.files.len(), 3, "{set:?}");
+        assert!(set.files.iter().all(|f| f.place == Some(Place::ComfyUi)));
+        // The transformer is not listed again as a loose file.
+        assert_eq!(
+            all.iter()
+                .filter(|p| p
+                    .files
+                    .iter()
+                    .any(|f| f.path.as_deref() == Some(transformer.to_str().unwrap())))
+                .count(),
+            1
+        );
+        let ready = ready_packages(&locations, Some(WanVersion::Wan21));
+        assert_eq!(ready.len(), 1, "{ready:?}");
+        assert_eq!(ready[0].1, transformer);
+
+        std::fs::remove_dir_all(comfy.join("text_encoders")).unwrap();
+        let all = list(&locations);
+        let set = all
+            .iter()
+            .find(|p| p.name.starts_with("wan_tiny_t2v_fp16"))
+            .expect("still listed");
+        assert!(!set.ready);
+        let why = set.files.last().unwrap().soundness.describe();
+        assert!(why.contains("text_encoders"), "{why}");
+        assert!(ready_packages(&locations, None).is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn hugging_face_cache_sizes_are_the_linked_blobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let hf = dir.path().join("hf");
+        let repo = hf.join("models--Wan-AI--Wan2.1-T2V-1.3B-Diffusers");
+        let snapshot = repo.join("snapshots/abc123");
+        copy_tree(&fixture("wan_tiny_t2v"), &snapshot);
+        // As huggingface_hub stores it: the snapshot's file is a link to a blob.
+        let weights = snapshot.join("transformer/diffusion_pytorch_model.safetensors");
+        let blob = repo.join("blobs/0123abcd");
+        std::fs::create_dir_all(blob.parent().unwrap()).unwrap();
+        std::fs::rename(&weights, &blob).unwrap();
+        std::os::unix::fs::symlink(&blob, &weights).unwrap();
+        let mut locations = Locations::in_data_dir(&dir.path().join("data"), None);
+        locations.hf_cache = Some(hf);
+        let all = list(&locations);
+        let package = all
+            .iter()
+            .find(|p| p.id == "wan2.1-t2v-1.3b-diffusers")
+            .unwrap();
+        let transformer = package
+            .files
+            .iter()
+            .find(|f| f.component == "transformer")
+            .unwrap();
+        assert_eq!(
+            transformer.bytes,
+            std::fs::metadata(&blob).unwrap().len(),
+            "{transformer:?}"
+        );
     }
 }

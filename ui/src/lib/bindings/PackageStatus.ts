@@ -23,7 +23,8 @@ kind: PackageKind,
  */
 downloadable: boolean, 
 /**
- * The package folder (diffusers packages) when found.
+ * What names the package when it can run: its folder (diffusers), or its transformer file
+ * (a set of single files).
  */
 root: string | null, 
 /**
