@@ -6,14 +6,18 @@
 //! of them ([`weights`], [`tensor_io`]: safetensors only, memory-mapped, diffusers and ComfyUI
 //! layouts, f32/f16/bf16/fp8), the text/image-to-video pipeline over a diffusers model package
 //! with live previews ([`pipeline`]; sharper ones from the TAEHV decoders, [`taehv`]), the
-//! device and precision choice ([`device`]) and the checking tool's components ([`check`]).
+//! device and precision choice ([`device`]), f32 islands inside an f16 forward ([`precision`]),
+//! attention that never holds the whole score matrix ([`attention`]) and the checking tool's
+//! components ([`check`]).
 
 pub mod activation;
+pub mod attention;
 pub mod check;
 pub mod device;
 pub mod expected;
 pub mod noise;
 pub mod pipeline;
+pub mod precision;
 pub mod scheduler;
 pub mod t5;
 pub mod taehv;

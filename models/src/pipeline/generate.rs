@@ -2,7 +2,7 @@
 //! `WanImageToVideoPipeline.__call__` with `expand_timesteps=True` (Wan2.2 TI2V image-to-video).
 
 use burn::prelude::*;
-use burn::tensor::TensorData;
+use burn::tensor::{DType, TensorData};
 
 use super::error::PipelineError;
 use super::first_frame::FirstFrame;
@@ -12,6 +12,7 @@ use super::preview::{LatentPreview, StepControl, StepPreview};
 use super::request::GenerateRequest;
 use super::video::Video;
 use crate::noise::randn;
+use crate::precision::to_f32;
 use crate::scheduler::{cfg, uses_uncond};
 
 /// The prompt embeddings of one run.
@@ -82,6 +83,10 @@ impl WanModels {
         on_step: &mut dyn FnMut(StepPreview) -> StepControl,
     ) -> Result<Video, PipelineError> {
         let device = self.device.clone();
+        // The sampler's state in f32 whatever the compute dtype, as diffusers keeps it: the
+        // DiT sees its input rounded, the updates accumulate unrounded.
+        let dtype = noise.dtype();
+        let noise = to_f32(noise);
         let text = self.encode_text(request)?;
         let mut sampler = self
             .scheduler_with_shift(request.shift)?
@@ -135,7 +140,7 @@ impl WanModels {
             // [1, 1] (one timestep) or [1, tokens] (frame 0's tokens at 0).
             let timestep = match &first_frame {
                 Some(first) => first.timesteps(t, &device),
-                None => Tensor::from_data(TensorData::new(vec![t], [1, 1]), &device),
+                None => Tensor::from_data(TensorData::new(vec![t], [1, 1]), (&device, DType::F32)),
             };
             let cond = self.dit_pass(latents.clone(), timestep.clone(), text.cond.clone());
             let flow = match &text.uncond {
@@ -156,13 +161,13 @@ impl WanModels {
                 x0 = first.apply(x0);
                 latents = first.apply(latents);
             }
-            let frames = preview.project(x0)?;
+            let frames = preview.project(x0.cast(dtype))?;
             let control = on_step(StepPreview {
                 step,
                 steps,
                 timestep: t,
                 preview: frames,
-                latents: latents.clone(),
+                latents: latents.clone().cast(dtype),
             });
             if control == StepControl::Cancel {
                 return Err(PipelineError::Cancelled);
@@ -170,7 +175,7 @@ impl WanModels {
         }
 
         // [1, 3, F, H, W] in [-1, 1] -> host [F, H, W, 3] in [0, 1].
-        let decoded = self.vae.decode(self.vae.denormalize(latents));
+        let decoded = self.vae.decode(self.vae.denormalize(latents.cast(dtype)));
         Video::from_decoded(decoded)
     }
 
@@ -216,9 +221,11 @@ impl WanModels {
         ))
     }
 
-    /// One DiT forward, counted: flow [1, z, F', h, w].
+    /// One DiT forward, counted: f32 latents [1, z, F', h, w] in, the f32 flow out (the DiT
+    /// runs in the text's compute dtype).
     fn dit_pass(&mut self, latents: Tensor<5>, timestep: Tensor<2>, text: Tensor<3>) -> Tensor<5> {
         self.dit_passes += 1;
-        self.dit.forward(latents, timestep, text)
+        let dtype = text.dtype();
+        to_f32(self.dit.forward(latents.cast(dtype), timestep, text))
     }
 }
