@@ -141,6 +141,8 @@ impl EngineDevice {
                 });
             }
         }
+        // burn's fused attention only where it tunes between flash kernels (see attention.rs).
+        crate::attention::set_fused(backend == BackendKind::Wgpu && cfg!(feature = "gpu-tuned"));
         Ok(Self {
             device,
             backend,

@@ -7,16 +7,20 @@
 //! layouts, f32/f16/bf16/fp8), the text/image-to-video pipeline over a diffusers model package
 //! with live previews ([`pipeline`]; sharper ones from the TAEHV decoders, [`taehv`]), the
 //! device and precision choice ([`device`]; which GPU, compiler and tensor cores:
-//! [`adapter`]) and the checking tool's components ([`check`]).
+//! [`adapter`]), f32 islands inside an f16 forward ([`precision`]), attention that never holds
+//! the whole score matrix ([`attention`]), the memory plan of a generation ([`plan`]) and the
+//! checking tool's components ([`check`]).
 
 pub mod activation;
 pub mod adapter;
+pub mod attention;
 pub mod check;
 pub mod device;
 pub mod expected;
 pub mod noise;
 pub mod pipeline;
 pub mod plan;
+pub mod precision;
 pub mod scheduler;
 pub mod t5;
 pub mod taehv;

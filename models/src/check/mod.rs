@@ -183,7 +183,11 @@ pub fn run_dit(
     }
     let sample = model.forward(
         Tensor::from_data(TensorData::new(latents.values, l_shape), device),
-        Tensor::from_data(TensorData::new(timestep.values, t_shape), device),
+        // f32 whatever the compute dtype, as the pipeline passes it.
+        Tensor::from_data(
+            TensorData::new(timestep.values, t_shape),
+            (device, burn::tensor::DType::F32),
+        ),
         Tensor::from_data(TensorData::new(text.values, x_shape), device),
     );
     let shape = sample.dims().to_vec();

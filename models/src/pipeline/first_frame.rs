@@ -4,7 +4,7 @@
 //! while the others get t. The same DiT then does text-to-video and image-to-video.
 
 use burn::prelude::*;
-use burn::tensor::TensorData;
+use burn::tensor::{DType, TensorData};
 
 use super::request::{video_tensor, RgbImage};
 use crate::wan::vae::WanVae;
@@ -38,13 +38,12 @@ impl FirstFrame {
     /// `latents` [1, z, F', h, w] with latent frame 0 replaced by the image's.
     pub fn apply(&self, latents: Tensor<5>) -> Tensor<5> {
         let frames = latents.dims()[2];
+        // The sampler's latents are f32; the encoded image is in the compute dtype.
+        let latent = self.latent.clone().cast(latents.dtype());
         if frames == 1 {
-            return self.latent.clone();
+            return latent;
         }
-        Tensor::cat(
-            vec![self.latent.clone(), latents.narrow(2, 1, frames - 1)],
-            2,
-        )
+        Tensor::cat(vec![latent, latents.narrow(2, 1, frames - 1)], 2)
     }
 
     /// Timesteps per latent frame [1, F']: 0 for the first, `t` after. The DiT gives every
@@ -53,6 +52,10 @@ impl FirstFrame {
     pub fn timesteps(&self, t: f32, device: &Device) -> Tensor<2> {
         let mut values = vec![t; self.latent_frames];
         values[0] = 0.0;
-        Tensor::from_data(TensorData::new(values, [1, self.latent_frames]), device)
+        // f32: f16 holds a timestep near 1000 only to 0.5.
+        Tensor::from_data(
+            TensorData::new(values, [1, self.latent_frames]),
+            (device, DType::F32),
+        )
     }
 }

@@ -2,7 +2,7 @@
 //! `WanImageToVideoPipeline.__call__` with `expand_timesteps=True` (Wan2.2 TI2V image-to-video).
 
 use burn::prelude::*;
-use burn::tensor::TensorData;
+use burn::tensor::{DType, TensorData};
 
 use super::error::PipelineError;
 use super::first_frame::FirstFrame;
@@ -13,6 +13,7 @@ use super::request::GenerateRequest;
 use super::sampling::Sampling;
 use super::video::Video;
 use crate::noise::randn;
+use crate::precision::to_f32;
 use crate::scheduler::{cfg, uses_uncond};
 
 /// The prompt embeddings of one run.
@@ -85,6 +86,10 @@ impl WanModels {
         on_step: &mut dyn FnMut(StepPreview) -> StepControl,
     ) -> Result<Video, PipelineError> {
         let device = self.device.clone();
+        // The sampler's state in f32 whatever the compute dtype, as diffusers keeps it: the
+        // DiT sees its input rounded, the updates accumulate unrounded.
+        let dtype = noise.dtype();
+        let noise = to_f32(noise);
         let Sampling {
             mut sampler,
             clock,
@@ -135,7 +140,7 @@ impl WanModels {
             // [1, 1] (one timestep) or [1, tokens] (frame 0's tokens at 0).
             let timestep = match &first_frame {
                 Some(first) => first.timesteps(t, &device),
-                None => Tensor::from_data(TensorData::new(vec![t], [1, 1]), &device),
+                None => Tensor::from_data(TensorData::new(vec![t], [1, 1]), (&device, DType::F32)),
             };
             let cond = self.dit_pass(latents.clone(), timestep.clone(), text.cond.clone());
             let flow = match &text.uncond {
@@ -156,13 +161,13 @@ impl WanModels {
                 x0 = first.apply(x0);
                 latents = first.apply(latents);
             }
-            let frames = preview.project(x0)?;
+            let frames = preview.project(x0.cast(dtype))?;
             let control = on_step(StepPreview {
                 step,
                 steps,
                 timestep: t,
                 preview: frames,
-                latents: latents.clone(),
+                latents: latents.clone().cast(dtype),
             });
             if control == StepControl::Cancel {
                 return Err(PipelineError::Cancelled);
@@ -170,7 +175,7 @@ impl WanModels {
         }
 
         // One latent frame at a time -> host [F, H, W, 3] bytes.
-        Video::decode(&self.vae, self.vae.denormalize(latents))
+        Video::decode(&self.vae, self.vae.denormalize(latents.cast(dtype)))
     }
 
     /// The prompt (and, with guidance, the negative prompt) embeddings, from the cache when
@@ -246,17 +251,21 @@ impl WanModels {
         ))
     }
 
-    /// One DiT forward, counted: flow [1, z, F', h, w]. The RoPE tables are built once per
-    /// token grid and kept.
+    /// One DiT forward, counted: f32 latents [1, z, F', h, w] in, the f32 flow out (the DiT
+    /// runs in the text's compute dtype). The RoPE tables are built once per token grid and
+    /// kept.
     fn dit_pass(&mut self, latents: Tensor<5>, timestep: Tensor<2>, text: Tensor<3>) -> Tensor<5> {
         self.dit_passes += 1;
+        let dtype = text.dtype();
         let grid = self.dit.grid(latents.dims());
         let rope = match self.rope.take() {
             Some((cached, rope)) if cached == grid => rope,
             _ => self.dit.rope(grid, &self.device),
         };
-        let flow = self.dit.forward_with_rope(latents, timestep, text, &rope);
+        let flow = self
+            .dit
+            .forward_with_rope(latents.cast(dtype), timestep, text, &rope);
         self.rope = Some((grid, rope));
-        flow
+        to_f32(flow)
     }
 }

@@ -194,7 +194,8 @@ impl GuideLatents {
     /// from it, else `noise` itself.
     pub(crate) fn start(&self, noise: Tensor<5>, sigma: f32) -> Tensor<5> {
         if self.clock.starts_from_guide() {
-            add_noise(self.reference.clone(), noise, sigma)
+            // The sampler's latents are f32; the encoded guide is in the compute dtype.
+            add_noise(self.reference.clone().cast(noise.dtype()), noise, sigma)
         } else {
             noise
         }
@@ -209,17 +210,20 @@ impl GuideLatents {
         noise: &Tensor<5>,
         sigmas: &[f32],
     ) -> Tensor<5> {
+        let dtype = latents.dtype();
+        let reference = self.reference.clone().cast(dtype);
         let target = match self.clock.tie_after(k) {
             None => return latents,
-            Some(Tie::Clean) => self.reference.clone(),
+            Some(Tie::Clean) => reference,
             Some(Tie::Noised(i)) => add_noise(
-                self.reference.clone(),
-                noise.clone(),
+                reference,
+                noise.clone().cast(dtype),
                 sigmas[i.min(sigmas.len() - 1)],
             ),
         };
-        let keep = self.mask.clone().neg().add_scalar(1.0);
-        latents * keep + target * self.mask.clone()
+        let mask = self.mask.clone().cast(dtype);
+        let keep = mask.clone().neg().add_scalar(1.0);
+        latents * keep + target * mask
     }
 }
 

@@ -3,11 +3,10 @@
 
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::prelude::*;
-use burn::tensor::module::attention;
-use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::TensorData;
 
 use super::config::T5Config;
+use crate::attention::{attention, AttentionInputs};
 
 /// The bucket of `relative_position` (key position - query position) for bidirectional
 /// attention, as Mesh TensorFlow / transformers compute it: half the buckets per direction
@@ -96,7 +95,7 @@ impl SelfAttention {
     }
 
     /// `x` [B, L, d_model], `buckets` [L, L] (from [`relative_position_buckets`]), `masked`
-    /// [B, H, L, L] (true: a padding key, left out) -> [B, L, d_model].
+    /// [B, 1, 1, L] (true: a padding key, left out) -> [B, L, d_model].
     pub fn forward(
         &self,
         x: Tensor<3>,
@@ -108,18 +107,17 @@ impl SelfAttention {
         let q = heads(self.q.forward(x.clone()));
         let k = heads(self.k.forward(x.clone()));
         let v = heads(self.v.forward(x));
-        let bias = self.position_bias(buckets).expand([b, self.heads, l, l]);
         // softmax(q k^T + bias) v: T5 folds the scale into its weights (scale 1.0); padding keys
-        // are masked out (-inf before the softmax, as the reference's large negative).
+        // are masked out (-inf before the softmax, as the reference's large negative). Bias and
+        // mask stay broadcast ([1, H, L, L], [B, 1, 1, L]): the attention takes them in chunks.
         let out = attention(
             q,
             k,
             v,
-            Some(masked),
-            Some(bias),
-            AttentionModuleOptions {
+            AttentionInputs {
+                mask: Some(masked),
+                bias: Some(self.position_bias(buckets)),
                 scale: Some(1.0),
-                ..Default::default()
             },
         );
         // [B, H, L, d_kv] -> [B, L, H * d_kv]

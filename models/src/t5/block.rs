@@ -3,10 +3,12 @@
 
 use burn::nn::{RmsNorm, RmsNormConfig};
 use burn::prelude::*;
+use burn::tensor::FloatDType;
 
 use super::attention::SelfAttention;
 use super::config::{T5Config, T5ConfigError};
 use super::ffn::FeedForward;
+use crate::precision::{rms_norm, to_f32};
 
 /// T5's layer norm: RMS only (no mean subtraction, no bias), `eps` from the config.
 pub fn t5_layer_norm(config: &T5Config, device: &Device) -> RmsNorm {
@@ -39,18 +41,24 @@ impl EncoderBlock {
         })
     }
 
-    /// `x` [B, L, d_model], `buckets` [L, L], `masked` [B, H, L, L] -> [B, L, d_model].
+    /// `x` [B, L, d_model] in f32 (the residual stream), `buckets` [L, L], `masked`
+    /// [B, 1, 1, L] -> [B, L, d_model] in f32.
+    ///
+    /// The residual stream stays in f32 and the layers run in `dtype`: what transformers' umT5
+    /// amounts to in half precision, where the f32 `wo` turns the residual sum into f32 after the
+    /// first feed-forward (its fp16 clamps then no longer apply). The norms' mean squares are
+    /// taken in f32.
     pub fn forward(
         &self,
         x: Tensor<3>,
         buckets: Tensor<2, Int>,
         masked: Tensor<4, Bool>,
+        dtype: FloatDType,
     ) -> Tensor<3> {
-        let attended =
-            self.attention
-                .forward(self.attention_norm.forward(x.clone()), buckets, masked);
-        let x = x + attended;
-        let fed = self.ffn.forward(self.ffn_norm.forward(x.clone()));
+        let normed = rms_norm(&self.attention_norm, x.clone(), dtype);
+        let attended = self.attention.forward(normed, buckets, masked);
+        let x = x + to_f32(attended);
+        let fed = self.ffn.forward(rms_norm(&self.ffn_norm, x.clone(), dtype));
         x + fed
     }
 }

@@ -9,6 +9,7 @@ use burn::prelude::*;
 use super::attention::{bucket_tensor, SelfAttention};
 use super::block::{t5_layer_norm, EncoderBlock};
 use super::config::{T5Config, T5ConfigError};
+use crate::precision::{rms_norm, to_f32};
 use crate::weights::{LoadError, WeightFiles, Weights};
 
 /// The token embedding's name in transformers' files.
@@ -121,16 +122,17 @@ impl UmT5Encoder {
         let [b, l] = input_ids.dims();
         let device = input_ids.device();
         let buckets = bucket_tensor(l, self.num_buckets, self.max_distance, &device);
-        // [B, L] -> [B, 1, 1, L] -> [B, H, L, L]: true where the key is padding.
-        let masked = attention_mask
-            .equal_elem(0)
-            .reshape([b, 1, 1, l])
-            .expand([b, self.heads, l, l]);
-        let mut x = self.shared.forward(input_ids);
+        // [B, L] -> [B, 1, 1, L]: true where the key is padding (broadcast over heads and
+        // queries inside the attention).
+        let masked = attention_mask.equal_elem(0).reshape([b, 1, 1, l]);
+        let embedded = self.shared.forward(input_ids);
+        let dtype = embedded.dtype().into();
+        // The residual stream in f32, the layers in the compute dtype (see EncoderBlock).
+        let mut x = to_f32(embedded);
         for block in &self.blocks {
-            x = block.forward(x, buckets.clone(), masked.clone());
+            x = block.forward(x, buckets.clone(), masked.clone(), dtype);
         }
-        self.final_layer_norm.forward(x)
+        rms_norm(&self.final_layer_norm, x, dtype)
     }
 }
 

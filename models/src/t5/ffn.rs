@@ -6,6 +6,7 @@ use burn::prelude::*;
 use burn::tensor::activation::{gelu, relu, silu};
 
 use crate::activation::gelu_tanh;
+use crate::precision::{linear_f32, to_f32};
 
 use super::config::{Activation, T5Config, T5ConfigError};
 
@@ -36,9 +37,12 @@ impl FeedForward {
         })
     }
 
-    /// [B, L, d_model] -> [B, L, d_model].
+    /// [B, L, d_model] in the compute dtype -> [B, L, d_model] in f32. The input projections
+    /// run in the compute dtype; the activation, the gate's product and `wo` in f32, as
+    /// transformers keeps `wo` in f32 (`_keep_in_fp32_modules`): umT5-XXL's outputs here pass
+    /// f16's 65,504. `wo`'s weight stays stored in the compute dtype and is widened per call.
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let h = self.wi_0.forward(x.clone());
+        let h = to_f32(self.wi_0.forward(x.clone()));
         let h = match self.activation {
             Activation::Relu => relu(h),
             Activation::Gelu => gelu(h),
@@ -46,9 +50,9 @@ impl FeedForward {
             Activation::Silu => silu(h),
         };
         let h = match &self.wi_1 {
-            Some(gate) => h * gate.forward(x),
+            Some(gate) => h * to_f32(gate.forward(x)),
             None => h,
         };
-        self.wo.forward(h)
+        linear_f32(&self.wo, h)
     }
 }

@@ -1,16 +1,20 @@
 //! The transformer block (diffusers' `WanTransformerBlock`): modulated self-attention with
 //! RMS-normed queries/keys and RoPE, cross-attention to the text, modulated GELU-tanh FFN.
+//!
+//! Precision as diffusers runs it in half precision: norms, the modulation and the gated
+//! residual sums in f32, rounded back to the compute dtype; the linear layers and attention
+//! products in the compute dtype (attention's softmax in f32).
 
 use burn::module::Param;
 use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
-use burn::tensor::module::attention;
-use burn::tensor::ops::AttentionModuleOptions;
 
 use super::config::DitConfig;
 use super::norm::{layer_norm_plain, qk_rms_norm, QkRmsNorm};
 use super::rope::Rope3d;
 use crate::activation::gelu_tanh;
+use crate::attention::{attention, AttentionInputs};
+use crate::precision::{layer_norm_affine, rms_norm, to_f32};
 
 /// Multi-head attention with RMSNorm across heads on q and k (`WanAttention`, no image kv).
 #[derive(Module, Debug)]
@@ -56,12 +60,16 @@ impl Attention {
         rope: Option<&Rope3d>,
     ) -> Tensor<3> {
         let [b, s, dim] = x.dims();
+        let dtype = x.dtype().into();
         let context = context.unwrap_or_else(|| x.clone());
         let l = context.dims()[1];
         let head_dim = dim / self.heads;
         let split = |t: Tensor<3>, n: usize| t.reshape([b, n, self.heads, head_dim]);
-        let mut q = split(self.norm_q.forward(self.to_q.forward(x)), s);
-        let mut k = split(self.norm_k.forward(self.to_k.forward(context.clone())), l);
+        let mut q = split(rms_norm(&self.norm_q, self.to_q.forward(x), dtype), s);
+        let mut k = split(
+            rms_norm(&self.norm_k, self.to_k.forward(context.clone()), dtype),
+            l,
+        );
         let v = split(self.to_v.forward(context), l);
         if let Some(rope) = rope {
             q = rope.apply(q);
@@ -71,9 +79,7 @@ impl Attention {
             q.swap_dims(1, 2),
             k.swap_dims(1, 2),
             v.swap_dims(1, 2),
-            None,
-            None,
-            AttentionModuleOptions::default(),
+            AttentionInputs::default(),
         );
         self.to_out
             .forward(out.swap_dims(1, 2).reshape([b, s, dim]))
@@ -154,25 +160,31 @@ impl TransformerBlock {
         rope: &Rope3d,
     ) -> Tensor<3> {
         let [b, t, _, dim] = modulation.dims();
-        let table = self.scale_shift_table.val().reshape([1, 1, 6, dim]);
-        let mut parts = (table + modulation)
+        let dtype = x.dtype();
+        // The modulation in f32 (diffusers keeps scale_shift_table in f32 and adds temb.float()).
+        let table = to_f32(self.scale_shift_table.val()).reshape([1, 1, 6, dim]);
+        let mut parts = modulation
             .chunk(6, 2)
             .into_iter()
-            .map(|p| p.reshape([b, t, dim]));
+            .zip(table.chunk(6, 2))
+            .map(|(p, row)| (to_f32(p) + row).reshape([b, t, dim]));
         let mut next = || parts.next().expect("six modulation parts");
         let (shift, scale, gate) = (next(), next(), next());
         let (c_shift, c_scale, c_gate) = (next(), next(), next());
 
-        let normed = layer_norm_plain(x.clone(), self.eps) * (scale + 1.0) + shift;
-        let x = x + self.attn1.forward(normed, None, Some(rope)) * gate;
+        let normed = (layer_norm_plain(x.clone(), self.eps) * (scale + 1.0) + shift).cast(dtype);
+        let attended = self.attn1.forward(normed, None, Some(rope));
+        let x = (to_f32(x) + to_f32(attended) * gate).cast(dtype);
 
         let normed = match &self.norm2 {
-            Some(norm) => norm.forward(x.clone()),
+            Some(norm) => layer_norm_affine(norm, x.clone(), self.eps),
             None => x.clone(),
         };
         let x = x + self.attn2.forward(normed, Some(text), None);
 
-        let normed = layer_norm_plain(x.clone(), self.eps) * (c_scale + 1.0) + c_shift;
-        x + self.ffn.forward(normed) * c_gate
+        let normed =
+            (layer_norm_plain(x.clone(), self.eps) * (c_scale + 1.0) + c_shift).cast(dtype);
+        let fed = self.ffn.forward(normed);
+        (to_f32(x) + to_f32(fed) * c_gate).cast(dtype)
     }
 }

@@ -5,10 +5,11 @@
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::silu;
-use burn::tensor::TensorData;
+use burn::tensor::{DType, TensorData};
 
 use super::config::DitConfig;
 use crate::activation::gelu_tanh;
+use crate::precision::{linear_f32, to_f32};
 
 /// Patch embedding: [B, C, F, H, W] -> tokens [B, F/pt * H/ph * W/pw, dim].
 #[derive(Module, Debug)]
@@ -44,7 +45,9 @@ impl PatchEmbedding {
 }
 
 /// Sinusoidal timestep embedding [N] -> [N, dim]: `[cos, sin]` of `t * 10000^(-j / (dim/2))`
-/// (diffusers' `Timesteps(flip_sin_to_cos=True, downscale_freq_shift=0)`), in f32.
+/// (diffusers' `Timesteps(flip_sin_to_cos=True, downscale_freq_shift=0)`), in f32 whatever the
+/// compute dtype, and f32 out: f16 holds a timestep near 1000 only to 0.5, an angle error of up
+/// to 0.25 rad at the highest frequency. Give `t` in f32 (an f16 `t` is already rounded).
 pub fn timestep_sinusoid(t: Tensor<1>, dim: usize) -> Tensor<2> {
     assert!(dim.is_multiple_of(2), "odd timestep embedding width {dim}");
     let half = dim / 2;
@@ -53,9 +56,9 @@ pub fn timestep_sinusoid(t: Tensor<1>, dim: usize) -> Tensor<2> {
     let freqs: Vec<f32> = (0..half)
         .map(|j| (log_period * j as f32 / half as f32).exp())
         .collect();
-    let freqs = Tensor::<2>::from_data(TensorData::new(freqs, [1, half]), &device);
+    let freqs = Tensor::<2>::from_data(TensorData::new(freqs, [1, half]), (&device, DType::F32));
     let [n] = t.dims();
-    let angles = t.reshape([n, 1]) * freqs;
+    let angles = to_f32(t).reshape([n, 1]) * freqs;
     Tensor::cat(vec![angles.clone().cos(), angles.sin()], 1)
 }
 
@@ -104,10 +107,14 @@ impl ConditionEmbedder {
     /// `timestep` [B, T] (T = 1 for one timestep per sample), `text` [B, L, text_dim].
     pub fn forward(&self, timestep: Tensor<2>, text: Tensor<3>) -> Conditioning {
         let [b, t] = timestep.dims();
+        let dtype = text.dtype();
+        // The time embedder in f32 (diffusers keeps it there), its output in the compute dtype.
         let sinusoid = timestep_sinusoid(timestep.reshape([b * t]), self.freq_dim);
-        let temb = self
-            .time_linear_2
-            .forward(silu(self.time_linear_1.forward(sinusoid)));
+        let temb = linear_f32(
+            &self.time_linear_2,
+            silu(linear_f32(&self.time_linear_1, sinusoid)),
+        )
+        .cast(dtype);
         let modulation = self.time_proj.forward(silu(temb.clone()));
         let dim = temb.dims()[1];
         let text = self

@@ -13,6 +13,7 @@ use super::embeddings::{ConditionEmbedder, PatchEmbedding};
 use super::names::{is_diffusers_layout, original_to_diffusers};
 use super::norm::layer_norm_plain;
 use super::rope::Rope3d;
+use crate::precision::to_f32;
 use crate::weights::{LoadError, WeightFiles, Weights};
 
 /// The Wan diffusion transformer.
@@ -199,11 +200,13 @@ impl WanDit {
             x = block.forward(x, cond.text.clone(), cond.modulation.clone(), rope);
         }
 
-        let table = self.scale_shift_table.val().reshape([1, 1, 2, dim]);
-        let shift_scale = table + cond.temb.reshape([b, t, 1, dim]);
+        // norm_out and its modulation in f32, as diffusers' FP32LayerNorm and f32 table.
+        let dtype = x.dtype();
+        let table = to_f32(self.scale_shift_table.val()).reshape([1, 1, 2, dim]);
+        let shift_scale = table + to_f32(cond.temb).reshape([b, t, 1, dim]);
         let shift = shift_scale.clone().narrow(2, 0, 1).reshape([b, t, dim]);
         let scale = shift_scale.narrow(2, 1, 1).reshape([b, t, dim]);
-        let x = layer_norm_plain(x, self.eps) * (scale + 1.0) + shift;
+        let x = (layer_norm_plain(x, self.eps) * (scale + 1.0) + shift).cast(dtype);
         let x = self.proj_out.forward(x);
 
         // Unpatchify: [B, gf, gh, gw, pt, ph, pw, C] -> [B, C, gf, pt, gh, ph, gw, pw].

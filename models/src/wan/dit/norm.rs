@@ -1,15 +1,17 @@
 //! The DiT's normalisations: LayerNorm without affine (norm1/norm3/norm_out) and the RMSNorm
-//! across all heads on queries and keys.
+//! across all heads on queries and keys. Both take their statistics in f32 (diffusers'
+//! `FP32LayerNorm`, and an RMS norm's mean square): residuals in the hundreds to thousands and
+//! queries past 256 square beyond f16's 65,504.
 
 use burn::nn::{RmsNorm, RmsNormConfig};
 use burn::prelude::*;
 
-/// LayerNorm over the last dim with no weight or bias (PyTorch's biased variance).
+use crate::precision::layer_norm_f32;
+
+/// LayerNorm over the last dim with no weight or bias (PyTorch's biased variance), in f32:
+/// returns f32 for the modulation that follows (also in f32, as diffusers does it).
 pub fn layer_norm_plain<const D: usize>(x: Tensor<D>, eps: f64) -> Tensor<D> {
-    let mean = x.clone().mean_dim(D - 1);
-    let centered = x - mean;
-    let var = centered.clone().square().mean_dim(D - 1);
-    centered / (var + eps).sqrt()
+    layer_norm_f32(x, eps)
 }
 
 /// RMSNorm with a weight over the whole projection (`dim_head * heads`), before the heads

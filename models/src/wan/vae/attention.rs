@@ -3,10 +3,9 @@
 
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::prelude::*;
-use burn::tensor::module::attention;
-use burn::tensor::ops::AttentionModuleOptions;
 
 use super::norm::ChannelRmsNorm;
+use crate::attention::{attention, AttentionInputs};
 
 /// RMS norm, 1x1 conv to q/k/v, one head over the H*W pixels of a frame, 1x1 conv, residual.
 #[derive(Module, Debug)]
@@ -41,14 +40,7 @@ impl AttentionBlock {
             .reshape([n, c * 3, h * w])
             .swap_dims(1, 2);
         let head = |i: usize| qkv.clone().narrow(2, i * c, c).reshape([n, 1, h * w, c]);
-        let out = attention(
-            head(0),
-            head(1),
-            head(2),
-            None,
-            None,
-            AttentionModuleOptions::default(),
-        );
+        let out = attention(head(0), head(1), head(2), AttentionInputs::default());
         // [N, 1, H*W, C] -> [N, C, H, W]
         let out = out
             .reshape([n, h * w, c])

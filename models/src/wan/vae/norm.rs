@@ -3,6 +3,8 @@
 use burn::module::Param;
 use burn::prelude::*;
 
+use crate::precision::to_f32;
+
 /// `x / max(||x||_2, 1e-12) * sqrt(C) * gamma`, the L2 norm taken over channels (dim 1) at
 /// every position: an RMS norm with epsilon on the norm rather than the mean square.
 #[derive(Module, Debug)]
@@ -24,14 +26,18 @@ impl ChannelRmsNorm {
         self.gamma.lazy_shape()[0]
     }
 
-    /// `[B, C, ...] -> [B, C, ...]`.
+    /// `[B, C, ...] -> [B, C, ...]`, in f32 and back: a sum of squares over channels passes
+    /// f16's 65,504 as soon as the features' RMS passes sqrt(65504 / C), which real decoder
+    /// features do.
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        let dtype = x.dtype();
+        let x = to_f32(x);
         let channels = self.channels();
         let norm = x.clone().square().sum_dim(1).sqrt().clamp_min(1e-12);
         let mut shape = [1; D];
         shape[1] = channels;
-        let scale = (self.gamma.val() * (channels as f64).sqrt()).reshape(shape);
-        x / norm * scale
+        let scale = (to_f32(self.gamma.val()) * (channels as f64).sqrt()).reshape(shape);
+        (x / norm * scale).cast(dtype)
     }
 }
 
