@@ -21,7 +21,9 @@ fi
 
 [ -d ui/node_modules ] || npm --prefix ui ci
 npm --prefix ui run build
-cargo build "${cargo_flags[@]}" -p motionboard-app -p motionboard-studio --bins
+# The whole workspace's binaries: the same feature set as the test build, so no dependency is
+# compiled twice for a different selection of packages.
+cargo build "${cargo_flags[@]}" --workspace --bins
 
 target="$(cargo metadata --format-version 1 --no-deps |
   node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')"
