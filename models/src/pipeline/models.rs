@@ -18,7 +18,7 @@ use crate::scheduler::{FewStepSchedule, FlowSchedulerConfig, SamplerKind, Schedu
 use crate::t5::{PromptEncoder, StreamedUmT5, T5Config, TextEncoder, UmT5Encoder};
 use crate::taehv::{TaehvDecoder, TaehvError};
 use crate::wan::dit::{DitConfig, Rope3d, WanDit};
-use crate::wan::vae::{VaeConfig, WanVae};
+use crate::wan::vae::WanVae;
 use crate::weights::WeightFiles;
 use burn::tensor::FloatDType;
 

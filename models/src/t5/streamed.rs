@@ -17,6 +17,7 @@ use super::block::{t5_layer_norm, EncoderBlock};
 use super::config::T5Config;
 use super::encoder::T5LoadError;
 use crate::expected::check_t5;
+use crate::precision::{rms_norm, to_f32};
 use crate::weights::{LoadError, WeightFiles, Weights};
 
 /// The token embedding's names (tied: either may be present).
@@ -82,7 +83,10 @@ impl StreamedUmT5 {
         let rows = w.rows(embedding, &[config.vocab_size, d], &flat);
         w.finish_part()?;
         let rows = rows.unwrap_or_default();
-        let mut x = Tensor::<3>::from_data(TensorData::new(rows, [b, l, d]), device);
+        let embedded = Tensor::<3>::from_data(TensorData::new(rows, [b, l, d]), device);
+        let dtype = embedded.dtype().into();
+        // The residual stream in f32, the layers in the compute dtype (as the resident encoder).
+        let mut x = to_f32(embedded);
 
         let heads = config.num_heads;
         let buckets = bucket_tensor(
@@ -98,13 +102,13 @@ impl StreamedUmT5 {
             .expand([b, heads, l, l]);
         for i in 0..config.num_layers {
             let block = self.block(i, device)?;
-            x = block.forward(x, buckets.clone(), masked.clone());
+            x = block.forward(x, buckets.clone(), masked.clone(), dtype);
         }
         let mut norm = t5_layer_norm(config, device);
         let mut w = Weights::translated(&self.files, &|name| Some(name.to_owned()));
         w.rms_norm(&mut norm, "encoder.final_layer_norm");
         w.finish_part()?;
-        Ok(norm.forward(x))
+        Ok(rms_norm(&norm, x, dtype))
     }
 
     /// Block `i` with its weights, on `device`.

@@ -14,7 +14,6 @@ use ts_rs::TS;
 
 use super::cache::ResultCache;
 use super::error::GenerateError;
-use super::plan::frames_for;
 use crate::project::{Project, ShotSource};
 
 /// The recipe of shot `index` of `project`: 64 hex digits, `None` when there is no such shot.
@@ -34,11 +33,13 @@ pub fn shot_recipe(project: &Project, index: usize) -> Option<String> {
         "engine": generation.engine.name(),
         "model": generation.model,
         "steps": generation.steps,
-        "guidance": generation.guidance.to_bits(),
+        "guidance": generation.guidance.map(f32::to_bits),
         "shift": generation.shift.map(f32::to_bits),
         "strengths": [generation.t_weak, generation.t_strong],
         "size": generation.size,
-        "frames": generation.frames.unwrap_or_else(|| frames_for(shot.seconds)),
+        // The frame count follows the length at the package's rate when it is not set.
+        "frames": generation.frames,
+        "seconds": shot.seconds.to_bits(),
         "prompt": shot.prompt,
         "negative_prompt": shot.negative_prompt,
         "seed": shot.seed,
