@@ -36,11 +36,15 @@ fn request() -> GenerateRequest {
     request
 }
 
+/// The frames in [0, 1] (the pipeline hands back 8-bit pixels).
 fn generate(package: &Path) -> Vec<f32> {
     let mut wan = WanModels::load(package, &Device::flex()).unwrap();
     wan.generate(&request(), |_| StepControl::Continue)
         .unwrap()
         .pixels
+        .into_iter()
+        .map(|b| f32::from(b) / 255.0)
+        .collect()
 }
 
 fn round_f16(values: &[f32]) -> Vec<f32> {
