@@ -23,6 +23,10 @@ use common::{errors, fixtures};
 /// What f16's 10-bit mantissa allows through a few layers, relative to the output's largest
 /// value: a rounding of 2^-11 ~ 4.9e-4 per operation.
 const F16_RELATIVE: f64 = 1e-2;
+/// The VAE's decoded video goes through every decoder convolution in f16, far more layers
+/// than the others: 1.26e-2 was measured on lavapipe (1.6 levels of an 8-bit pixel at the
+/// worst one), 4.2e-3 on flex; before the f32 norm statistics it was 1.46.
+const F16_VAE_RELATIVE: f64 = 2e-2;
 /// f32 runs against the f32 reference: features near 1000 to 20,000 summed in another order
 /// leave ~3e-4 of an output of size 1 (measured on flex).
 const F32_RELATIVE: f64 = 1e-3;
@@ -129,8 +133,8 @@ fn dit_at_real_magnitudes_holds_in_f16() {
 #[test]
 fn vae_at_real_magnitudes_holds_in_f16() {
     check(&VAE, "flex", "f32", F32_RELATIVE);
-    check(&VAE, "flex", "f16", F16_RELATIVE);
-    check(&VAE, "wgpu", "f16", F16_RELATIVE);
+    check(&VAE, "flex", "f16", F16_VAE_RELATIVE);
+    check(&VAE, "wgpu", "f16", F16_VAE_RELATIVE);
 }
 
 /// A bound of one byte: every attention runs one query row of one head at a time.

@@ -158,6 +158,7 @@ fn memory_advice(plan: &GenerationPlan, limits: &DeviceLimits) -> String {
         GenerationPlan::new(&plan.configs, request)
             .is_ok_and(|p| p.device_peak() <= limits.memory.unwrap_or(u64::MAX))
     };
+    let memory = limits.memory.unwrap_or(u64::MAX);
     if r.text_encoder == TextEncoderPlacement::Device {
         let mut cpu = r;
         cpu.text_encoder = TextEncoderPlacement::Cpu { bytes: 2 };
@@ -165,6 +166,14 @@ fn memory_advice(plan: &GenerationPlan, limits: &DeviceLimits) -> String {
             return "run the text encoder on the CPU (half precision, ~11 GB of system memory \
                     for umT5-XXL; it runs once per new prompt)"
                 .into();
+        }
+        // The text encoder beside the transformer is the peak no shorter clip lowers: move it
+        // first, then shorten or shrink.
+        if r.precision == FloatDType::F16 {
+            if let Ok(cpu_plan) = GenerationPlan::new(&plan.configs, &cpu) {
+                let rest = shorter_or_smaller(&cpu_plan, &|p| p.device_peak() <= memory);
+                return format!("run the text encoder on the CPU, and {rest}");
+            }
         }
     }
     if r.precision != FloatDType::F16 {
@@ -174,7 +183,6 @@ fn memory_advice(plan: &GenerationPlan, limits: &DeviceLimits) -> String {
             return "use f16 (half the memory of f32)".into();
         }
     }
-    let memory = limits.memory.unwrap_or(u64::MAX);
     shorter_or_smaller(plan, &|p| p.device_peak() <= memory)
 }
 

@@ -146,9 +146,10 @@ mod tests {
         p.shots[0].prompt = "a kite at dusk".into();
         assert_eq!(clip_state(&cache, &p, 0), ClipState::OutOfDate);
         p.shots[0].prompt = "a kite".into();
+        let amount = p.shots[0].motion.camera.amount;
         p.shots[0].motion.camera.amount = 0.4;
         assert_eq!(clip_state(&cache, &p, 0), ClipState::OutOfDate);
-        p.shots[0].motion.camera.amount = 0.0;
+        p.shots[0].motion.camera.amount = amount;
         p.shots[0].image = Some("assets/b.png".into());
         assert_eq!(clip_state(&cache, &p, 0), ClipState::OutOfDate);
         p.shots[0].image = Some("assets/a.png".into());

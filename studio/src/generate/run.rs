@@ -157,8 +157,11 @@ impl ShotGenerator {
         let device = EngineDevice::open(options.backend, options.precision)
             .map_err(|e| GenerateError::Device(e.to_string()))?;
         let text_device = if options.text_encoder_on_cpu && options.backend != BackendKind::Flex {
+            // Half precision halves umT5's host memory; a CPU device this process already
+            // set to f32 (tensors exist on it) keeps f32.
             Some(
                 EngineDevice::open(BackendKind::Flex, Precision::F16)
+                    .or_else(|_| EngineDevice::open(BackendKind::Flex, Precision::F32))
                     .map_err(|e| GenerateError::Device(e.to_string()))?,
             )
         } else {
@@ -487,7 +490,7 @@ mod tests {
             points: vec![Point { x: 0.2, y: 0.5 }, Point { x: 0.8, y: 0.5 }],
             radius: 0.1,
         });
-        let mut project = Project::new("p");
+        let mut project = Project::empty("p");
         project.shots.push(shot);
         let mut generator = ShotGenerator::new(GenerateOptions {
             backend: BackendKind::Flex,

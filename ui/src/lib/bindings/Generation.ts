@@ -2,17 +2,23 @@
 import type { Engine } from "./Engine";
 
 /**
- * How a model generates a shot. The defaults are Wan's (50 UniPC steps, guidance 5, the
- * package's shift) and Time-to-Move's for drags (t_weak 3, t_strong 7 of 50 steps).
+ * How a model generates a shot. The defaults are the package's official ones (50 UniPC
+ * steps; guidance, shift, frame rate and length from its repository: see
+ * `models::pipeline::PackageDefaults`) and Time-to-Move's for drags (t_weak 3, t_strong 7
+ * of 50 steps).
  */
 export type Generation = { engine: Engine, 
 /**
  * The model package (its id in the model store, or a folder); empty: the first
  * installed package that runs the engine.
  */
-model: string, steps: number, guidance: number | null, 
+model: string, steps: number, 
 /**
- * The sampler's timestep shift; `None` keeps the package's.
+ * Classifier-free guidance; `None`: the package's recommended scale.
+ */
+guidance: number | null, 
+/**
+ * The sampler's timestep shift; `None`: the package's recommended shift.
  */
 shift: number | null, 
 /**
@@ -31,6 +37,7 @@ t_strong: number,
  */
 size: [number, number] | null, 
 /**
- * Generated frames (4k + 1); `None`: the shot's duration at 16 fps, at most 81.
+ * Generated frames (4k + 1); `None`: the shot's duration at the package's frame rate,
+ * at most its longest run (Wan2.1: 16 fps, 81 frames; Wan2.2 TI2V: 24 fps, 121).
  */
 frames: number | null, };

@@ -3,4 +3,27 @@ import type { GeneratedSize } from "./GeneratedSize";
 import type { MemoryBuffer } from "./MemoryBuffer";
 import type { PhaseMemory } from "./PhaseMemory";
 
-export type MemoryEstimate = { shot: GeneratedSize, tokens: number, text_encoder_on_cpu: boolean, device_peak: number, system_peak: number, peak_phase: string, phases: Array<PhaseMemory>, buffers: Array<MemoryBuffer>, };
+/**
+ * The plan of a shot, as the engine will run it.
+ */
+export type MemoryEstimate = { shot: GeneratedSize, 
+/**
+ * Transformer tokens (latent frames x latent height x latent width / patch).
+ */
+tokens: number, 
+/**
+ * Whether umT5 runs on the CPU (half precision, system memory).
+ */
+text_encoder_on_cpu: boolean, 
+/**
+ * The most GPU memory any phase takes.
+ */
+device_peak: number, 
+/**
+ * The most system memory any phase takes.
+ */
+system_peak: number, 
+/**
+ * The phase with the GPU peak.
+ */
+peak_phase: string, phases: Array<PhaseMemory>, buffers: Array<MemoryBuffer>, };
