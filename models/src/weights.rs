@@ -205,6 +205,18 @@ impl WeightFiles {
         self.files.iter().any(|f| f.contains(name))
     }
 
+    /// Whether any tensor is stored in fp8 (ComfyUI's `*_fp8_scaled` files).
+    pub fn holds_fp8(&self) -> bool {
+        self.files.iter().any(|file| {
+            file.names().iter().any(|name| {
+                matches!(
+                    file.dtype(name),
+                    Some(safetensors::Dtype::F8_E4M3 | safetensors::Dtype::F8_E5M2)
+                )
+            })
+        })
+    }
+
     /// Every tensor name, sorted.
     pub fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.files.iter().flat_map(TensorFile::names).collect();

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use models::device::{BackendKind, Precision};
 use models::pipeline::PreviewFrames;
+use models::plan::DeviceLimits;
 use studio::generate::{
     GenerateEvent, GenerateOptions, GenerateQueue, JobSink, QueueSources, StepUpdate,
 };
@@ -49,8 +50,25 @@ pub fn engine_options() -> Result<GenerateOptions, String> {
     Ok(GenerateOptions {
         backend,
         precision: Precision::Auto,
+        gpu_memory: gpu_memory()?,
         ..GenerateOptions::default()
     })
+}
+
+/// The GPU's memory: `MOTIONBOARD_GPU_MEMORY_GIB`, else what the OS says of the GPU (wgpu
+/// does not). Known, a shot that does not fit is refused before any work, and the text
+/// encoder moves to the CPU by itself where that makes it fit.
+fn gpu_memory() -> Result<Option<u64>, String> {
+    match std::env::var("MOTIONBOARD_GPU_MEMORY_GIB").ok().as_deref() {
+        None | Some("") => Ok(DeviceLimits::gpu_memory()),
+        Some(text) => match text.trim().parse::<f64>() {
+            Ok(gib) if gib.is_finite() && gib > 0.0 => Ok(Some((gib * (1u64 << 30) as f64) as u64)),
+            _ => Err(format!(
+                "MOTIONBOARD_GPU_MEMORY_GIB={text} is not a size: give the GPU's memory in GiB, \
+                 e.g. 8"
+            )),
+        },
+    }
 }
 
 /// The installed packages generation may use (every component sound).

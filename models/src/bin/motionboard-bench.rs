@@ -88,13 +88,12 @@ struct MemoryArgs {
     /// umT5 layers to build (24 = all; f32 umT5-XXL is 22.7 GB).
     #[arg(long, default_value_t = 2)]
     text_layers: usize,
-    /// Share of the self-attention's query chunks to run (the rest are left at zero): the
-    /// peak is reached in the first chunk, the time grows with the share.
-    #[arg(long, default_value_t = 1.0)]
-    query_share: f64,
     /// Bound on attention's score temporaries, bytes.
     #[arg(long, default_value_t = models::plan::DEFAULT_ATTENTION_CHUNK_BYTES)]
     attention_bytes: u64,
+    /// Print the plan's buffers for the part and stop (no measurement).
+    #[arg(long)]
+    plan_only: bool,
 }
 
 #[derive(clap::Args, Clone)]
@@ -520,7 +519,6 @@ mod memory {
     use std::time::Instant;
 
     use burn::prelude::*;
-    use burn::tensor::activation::softmax;
     use burn::tensor::{Distribution, FloatDType};
     use models::expected::dit_tensors;
     use models::pipeline::Video;
@@ -528,7 +526,7 @@ mod memory {
         gib, BufferKind, GenerationPlan, Phase, PlanConfigs, PlanRequest, TextEncoderPlacement,
     };
     use models::t5::{T5Config, UmT5Encoder};
-    use models::wan::dit::{layer_norm_plain, Attention, Rope3d, TransformerBlock};
+    use models::wan::dit::{Rope3d, TransformerBlock};
     use models::wan::vae::WanVae;
 
     use super::{resident_high_water_mark, MemoryArgs, Part};
@@ -561,7 +559,11 @@ mod memory {
             Part::Block => {
                 request.guidance = false;
                 let plan = GenerationPlan::new(&configs, &request).map_err(|e| e.to_string())?;
-                block(&configs, &plan, args, &device);
+                if args.plan_only {
+                    print_buffers(&plan, Phase::Denoise, BufferKind::Block);
+                } else {
+                    block(&configs, &plan, args, &device);
+                }
                 let weights: u64 = dit_tensors(&configs.dit)
                     .iter()
                     .filter(|(name, _)| name.starts_with("blocks.0."))
@@ -579,7 +581,11 @@ mod memory {
             Part::Decode => {
                 request.frames = 5;
                 let plan = GenerationPlan::new(&configs, &request).map_err(|e| e.to_string())?;
-                decode(&configs, &plan, &device)?;
+                if args.plan_only {
+                    print_buffers(&plan, Phase::Decode, BufferKind::Decode);
+                } else {
+                    decode(&configs, &plan, &device)?;
+                }
                 let vae_weights: u64 = plan
                     .buffers
                     .iter()
@@ -597,7 +603,11 @@ mod memory {
                 let mut configs = configs.clone();
                 configs.text_encoder.num_layers = layers;
                 let plan = GenerationPlan::new(&configs, &request).map_err(|e| e.to_string())?;
-                text(&configs.text_encoder, &device)?;
+                if args.plan_only {
+                    print_buffers(&plan, Phase::Text, BufferKind::Text);
+                } else {
+                    text(&configs.text_encoder, &device)?;
+                }
                 let weights: u64 = plan
                     .buffers
                     .iter()
@@ -611,6 +621,10 @@ mod memory {
                 )
             }
         };
+        if args.plan_only {
+            println!("{what}: the plan says {}", gib(planned));
+            return Ok(());
+        }
         let peak = resident_high_water_mark().unwrap_or(0);
         let measured = peak.saturating_sub(before);
         println!(
@@ -625,8 +639,20 @@ mod memory {
         Ok(())
     }
 
-    /// One block's forward over every token, as `TransformerBlock::forward` computes it, with
-    /// the self-attention's queries and heads split so no score block passes the bound.
+    /// The plan's `kind` buffers alive in `phase`, in MB.
+    fn print_buffers(plan: &GenerationPlan, phase: Phase, kind: BufferKind) {
+        for b in plan
+            .buffers
+            .iter()
+            .filter(|b| b.kind == kind && b.phases.contains(&phase))
+        {
+            let stage = b.stage.map(|s| format!(" [{s}]")).unwrap_or_default();
+            println!("  {:>9.1} MB  {}{stage}", b.bytes as f64 / 1e6, b.name);
+        }
+    }
+
+    /// One block's forward over every token: the engine's own `TransformerBlock::forward`,
+    /// whose self-attention splits under the process-wide bound set from `--attention-bytes`.
     fn block(configs: &PlanConfigs, plan: &GenerationPlan, args: &MemoryArgs, device: &Device) {
         let config = &configs.dit;
         let dim = config.inner_dim();
@@ -645,81 +671,11 @@ mod memory {
         let x = Tensor::<3>::random([1, s, dim], normal, device);
         let text = Tensor::<3>::random([1, 512, dim], normal, device);
         let modulation = Tensor::<4>::random([1, 1, 6, dim], normal, device) * 0.1;
-        let table = block.scale_shift_table.val().reshape([1, 1, 6, dim]);
-        let parts: Vec<Tensor<3>> = (table + modulation)
-            .chunk(6, 2)
-            .into_iter()
-            .map(|p| p.reshape([1, 1, dim]))
-            .collect();
+        models::attention::set_max_bytes(args.attention_bytes as usize);
         let started = Instant::now();
-        let normed =
-            layer_norm_plain(x.clone(), block.eps) * (parts[1].clone() + 1.0) + parts[0].clone();
-        let attended = bounded_self_attention(
-            &block.attn1,
-            normed,
-            &rope,
-            args.attention_bytes,
-            args.query_share,
-        );
-        let x = x + attended * parts[2].clone();
-        println!(
-            "self-attention ({:.0}% of the query chunks): {:.1} s",
-            args.query_share.clamp(0.0, 1.0) * 100.0,
-            started.elapsed().as_secs_f64()
-        );
-        let started = Instant::now();
-        let normed = match &block.norm2 {
-            Some(norm) => norm.forward(x.clone()),
-            None => x.clone(),
-        };
-        let x = x + block.attn2.forward(normed, Some(text), None);
-        println!("cross-attention: {:.1} s", started.elapsed().as_secs_f64());
-        let started = Instant::now();
-        let normed =
-            layer_norm_plain(x.clone(), block.eps) * (parts[4].clone() + 1.0) + parts[3].clone();
-        let out = x + block.ffn.forward(normed) * parts[5].clone();
+        let out = block.forward(x, text, modulation, &rope);
         let _: f32 = out.sum().into_scalar::<f32>();
-        println!("feed-forward: {:.1} s", started.elapsed().as_secs_f64());
-    }
-
-    /// `attn` over `x` [1, S, dim] with RoPE, queries in chunks of at most `bound` bytes of
-    /// f32 scores; only the first `share` of the chunks are computed.
-    fn bounded_self_attention(
-        attn: &Attention,
-        x: Tensor<3>,
-        rope: &Rope3d,
-        bound: u64,
-        share: f64,
-    ) -> Tensor<3> {
-        let [b, s, dim] = x.dims();
-        let heads = attn.heads;
-        let head_dim = dim / heads;
-        let split = |t: Tensor<3>| t.reshape([b, s, heads, head_dim]);
-        let q = rope
-            .apply(split(attn.norm_q.forward(attn.to_q.forward(x.clone()))))
-            .swap_dims(1, 2);
-        let k = rope
-            .apply(split(attn.norm_k.forward(attn.to_k.forward(x.clone()))))
-            .swap_dims(1, 2);
-        let v = split(attn.to_v.forward(x)).swap_dims(1, 2);
-        let rows = ((bound / (heads as u64 * s as u64 * 4)) as usize).max(1);
-        let chunks = s.div_ceil(rows);
-        let run = ((chunks as f64 * share.clamp(0.0, 1.0)).ceil() as usize).clamp(1, chunks);
-        let scale = 1.0 / (head_dim as f64).sqrt();
-        let kt = k.swap_dims(2, 3);
-        let mut outs = Vec::with_capacity(chunks);
-        for i in 0..chunks {
-            let start = i * rows;
-            let len = rows.min(s - start);
-            if i < run {
-                let scores = q.clone().narrow(2, start, len).matmul(kt.clone()) * scale;
-                outs.push(softmax(scores, 3).matmul(v.clone()));
-            } else {
-                outs.push(Tensor::zeros([b, heads, len, head_dim], &q.device()));
-            }
-        }
-        let out = Tensor::cat(outs, 2).swap_dims(1, 2).reshape([b, s, dim]);
-        attn.to_out.forward(out)
+        println!("block forward: {:.1} s", started.elapsed().as_secs_f64());
     }
 
     /// The first two latent frames through the decoder, to 8-bit frames.

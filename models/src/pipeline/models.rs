@@ -70,20 +70,6 @@ pub struct LoadOptions {
     pub keep_text_encoder: bool,
 }
 
-/// Whether the weights at `path` hold fp8 tensors (ComfyUI's `*_fp8_scaled` files).
-fn holds_fp8(path: &Path) -> bool {
-    WeightFiles::open(path).is_ok_and(|files| {
-        files.files().iter().any(|file| {
-            file.names().iter().any(|name| {
-                matches!(
-                    file.dtype(name),
-                    Some(safetensors::Dtype::F8_E4M3 | safetensors::Dtype::F8_E5M2)
-                )
-            })
-        })
-    })
-}
-
 /// The text encoder at `weights` (a diffusers folder or a single file) on `device`. An fp8
 /// one would double in size converted to f16 (and quadruple in f32): it runs from its file a
 /// block at a time instead.
@@ -92,19 +78,20 @@ pub(super) fn load_text_encoder(
     weights: &Path,
     device: &Device,
 ) -> Result<TextEncoder, PackageError> {
-    Ok(if holds_fp8(weights) {
-        StreamedUmT5::open(config, weights)
+    let files = WeightFiles::open(weights).map_err(component("text encoder", weights))?;
+    Ok(if files.holds_fp8() {
+        StreamedUmT5::from_files(config, files)
             .map_err(component("text encoder", weights))?
             .into()
     } else {
-        UmT5Encoder::load(config, weights, device)
+        UmT5Encoder::from_files(config, &files, device)
             .map_err(component("text encoder", weights))?
             .into()
     })
 }
 
 /// Wraps a component's error with the component's name and folder.
-fn component<E>(component: &'static str, folder: &Path) -> impl FnOnce(E) -> PackageError
+pub(super) fn component<E>(component: &'static str, folder: &Path) -> impl FnOnce(E) -> PackageError
 where
     E: Into<BoxError>,
 {

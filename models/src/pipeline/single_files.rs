@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 
 use super::error::PackageError;
+use super::models::component;
 use crate::expected::{check_dit, check_t5, check_vae};
 use crate::t5::{PromptTokenizer, T5Config};
 use crate::wan::dit::DitConfig;
@@ -261,18 +262,6 @@ fn file_name(path: &Path) -> String {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     )
-}
-
-fn component<E>(component: &'static str, path: &Path) -> impl FnOnce(E) -> PackageError
-where
-    E: Into<super::error::BoxError>,
-{
-    let folder = path.to_owned();
-    move |e| PackageError::Component {
-        component,
-        folder,
-        source: e.into(),
-    }
 }
 
 /// The `.safetensors` files of `kind` in `folders` (each folder once), smallest first.

@@ -16,25 +16,31 @@ use crate::t5::T5Config;
 use crate::wan::dit::DitConfig;
 use crate::wan::vae::{VaeConfig, CACHE_T};
 
-/// Copies of the FFN's hidden layer alive at once: the up-projection and the GELU's
-/// temporaries (x^3, the exponent, the quotient).
-const FFN_HIDDEN_COPIES: u64 = 3;
+// The copy counts below are calibrated against `motionboard-bench memory` (peak resident
+// memory of the real configs with random weights on flex, f32; figures in the README): burn
+// runs most element-wise steps in place on a tensor nobody else holds, so far fewer copies are
+// alive than the operations suggest.
+
+/// Halves of the FFN's hidden layer alive at once: the up-projection, and half as much again
+/// on average through the GELU's temporaries.
+const FFN_HIDDEN_HALVES: u64 = 3;
 /// Token-sized ([S, dim]) tensors alive in the self-attention stage besides the residual
-/// stream: the normed input, q, k, v, two RoPE temporaries, the attention output and its
-/// projection.
-const ATTENTION_STAGE_COPIES: u64 = 8;
-/// Token-sized tensors alive in the FFN stage besides the hidden layer: the normed input and
-/// the projection back.
-const FFN_STAGE_COPIES: u64 = 2;
-/// Score-sized temporaries of one attention chunk: the f32 scores, their exponentials and the
-/// probabilities.
-const ATTENTION_SCORE_COPIES: u64 = 3;
+/// stream: q, k and v (RoPE'd in place) and the attention output.
+const ATTENTION_STAGE_COPIES: u64 = 4;
+/// Token-sized tensors alive in the FFN stage besides the hidden layer: the projection back.
+const FFN_STAGE_COPIES: u64 = 1;
+/// Score-sized temporaries of one attention chunk: the f32 scores, turned into probabilities
+/// in place.
+const ATTENTION_SCORE_COPIES: u64 = 1;
 /// Latent-sized f32 tensors through denoising: latents, noise, the model's x0, the conditional,
 /// unconditional and guided flows, and the sampler's history.
 const LATENT_COPIES: u64 = 8;
-/// Copies of a decoder level's activation alive at once within a residual block (input,
-/// norm, activation, padded conv input, conv output, the shortcut sum).
-const DECODE_COPIES: u64 = 6;
+/// Copies of a decoder level's activation alive at once within a residual block: its input
+/// and the conv's output (norms and activations run in place).
+const DECODE_COPIES: u64 = 2;
+/// The frames the causal convs carry between latent frames, in percent of what they keep:
+/// each conv also holds its padded input while it runs.
+const CARRIED_PERCENT: u64 = 125;
 
 /// The configs a generation's memory depends on.
 #[derive(Debug, Clone, PartialEq)]
@@ -452,7 +458,7 @@ impl GenerationPlan {
             "feed-forward: hidden layer and GELU",
             Place::Device,
             &[Denoise],
-            FFN_HIDDEN_COPIES * hidden + FFN_STAGE_COPIES * token_bytes,
+            FFN_HIDDEN_HALVES * hidden / 2 + FFN_STAGE_COPIES * token_bytes,
             hidden,
             Some("ffn"),
         );
@@ -679,7 +685,7 @@ fn decoder_memory(vae: &VaeConfig, h: u64, w: u64, e: u64) -> (u64, u64, u64) {
     (
         largest_level * e * DECODE_COPIES,
         largest_level * e,
-        caches * e,
+        caches * e * CARRIED_PERCENT / 100,
     )
 }
 

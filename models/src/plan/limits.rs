@@ -49,6 +49,21 @@ impl DeviceLimits {
         Some(kib * 1024)
     }
 
+    /// The GPU's own memory where the OS tells it (wgpu does not): the largest
+    /// `mem_info_vram_total` of the DRM cards (AMD's amdgpu, Intel's xe), else NVIDIA's
+    /// `nvidia-smi`. `None` on other systems and for integrated GPUs without dedicated memory.
+    pub fn gpu_memory() -> Option<u64> {
+        let from_sysfs = std::fs::read_dir("/sys/class/drm")
+            .ok()?
+            .flatten()
+            .filter_map(|card| {
+                std::fs::read_to_string(card.path().join("device/mem_info_vram_total")).ok()
+            })
+            .filter_map(|text| text.trim().parse::<u64>().ok())
+            .max();
+        from_sysfs.filter(|&b| b > 0).or_else(nvidia_memory)
+    }
+
     pub(super) fn check(&self, plan: &GenerationPlan) -> Result<(), PlanError> {
         if let (Some(limit), Some(buffer)) = (self.max_binding, plan.largest_device_buffer()) {
             if buffer.largest > limit {
@@ -84,6 +99,22 @@ impl DeviceLimits {
         }
         Ok(())
     }
+}
+
+/// The first NVIDIA GPU's memory from `nvidia-smi` (MiB), when the driver is installed.
+fn nvidia_memory() -> Option<u64> {
+    let out = std::process::Command::new("nvidia-smi")
+        .args(["--query-gpu=memory.total", "--format=csv,noheader,nounits"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    parse_nvidia_memory(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// `nvidia-smi`'s memory.total lines (MiB, one per GPU) -> the first GPU's bytes.
+fn parse_nvidia_memory(text: &str) -> Option<u64> {
+    let mib: u64 = text.lines().next()?.trim().parse().ok()?;
+    (mib > 0).then_some(mib << 20)
 }
 
 /// A plan that cannot run, or a size it cannot plan.
@@ -235,4 +266,18 @@ fn shorter_or_smaller(plan: &GenerationPlan, fits: &dyn Fn(&GenerationPlan) -> b
         }
     }
     "this model does not fit this GPU even at its smallest size; use a GPU with more memory".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nvidia_smi_memory_is_read_in_mib_from_the_first_gpu() {
+        assert_eq!(parse_nvidia_memory("24564\n8192\n"), Some(24564 << 20));
+        assert_eq!(parse_nvidia_memory(" 8188 \n"), Some(8188 << 20));
+        assert_eq!(parse_nvidia_memory("[N/A]\n"), None);
+        assert_eq!(parse_nvidia_memory(""), None);
+        assert_eq!(parse_nvidia_memory("0\n"), None);
+    }
 }

@@ -76,9 +76,17 @@ impl UmT5Encoder {
         weights: impl AsRef<Path>,
         device: &Device,
     ) -> Result<Self, T5LoadError> {
-        let file = WeightFiles::open(weights)?;
+        Self::from_files(config, &WeightFiles::open(weights)?, device)
+    }
+
+    /// As [`Self::load`], from weights already opened.
+    pub fn from_files(
+        config: &T5Config,
+        file: &WeightFiles,
+        device: &Device,
+    ) -> Result<Self, T5LoadError> {
         let mut model = Self::init(config, device)?;
-        let mut w = Weights::translated(&file, &|name| Some(name.to_owned()));
+        let mut w = Weights::translated(file, &|name| Some(name.to_owned()));
 
         let embedding = if !file.contains(SHARED) && file.contains(EMBED_TOKENS) {
             EMBED_TOKENS

@@ -44,14 +44,17 @@ impl StreamedUmT5 {
     /// Maps the weights at `weights` and checks, from the header alone, that every tensor of
     /// `config` is there with its shape.
     pub fn open(config: &T5Config, weights: impl AsRef<Path>) -> Result<Self, T5LoadError> {
+        Self::from_files(config, WeightFiles::open(weights)?)
+    }
+
+    /// As [`Self::open`], from weights already opened.
+    pub fn from_files(config: &T5Config, files: WeightFiles) -> Result<Self, T5LoadError> {
         config.validate()?;
-        let path = weights.as_ref().to_owned();
-        let files = WeightFiles::open(&path)?;
         check_t5(config, &files)?;
         Ok(Self {
             config: config.clone(),
+            path: files.path().to_owned(),
             files: Arc::new(files),
-            path,
         })
     }
 

@@ -23,7 +23,10 @@ use super::guide::{conditioning, has_motion};
 use super::key::{package_fingerprint, result_key, KeyInputs, SourceKey};
 use super::package::{choose, ChosenPackage};
 use super::plan::ShotPlan;
-use crate::model_store::{PackageKind, PackageStatus, Role, WanVersion};
+use crate::model_store::memory::plan as memory_plan;
+use crate::model_store::{
+    MemoryPlan, PackageConfigs, PackageKind, PackageStatus, Role, ShotSize, WanVersion,
+};
 use crate::picture::{load_picture, picture_size};
 use crate::project::{store, Engine, Project, ShotSource};
 
@@ -38,6 +41,8 @@ pub struct GenerateOptions {
     pub text_encoder_on_cpu: bool,
     /// The GPU's memory in bytes, when known: a shot whose memory plan does not fit is
     /// refused before any work, with what to change (the largest binding is always checked).
+    /// Known, it also places the text encoder by itself: on the CPU for a shot that fits the
+    /// GPU only that way.
     pub gpu_memory: Option<u64>,
 }
 
@@ -86,6 +91,8 @@ pub struct PreparedShot {
     pub key: String,
     /// Where the first frame comes from (read only when the model runs).
     pub first_frame: FirstFrameSource,
+    /// Whether the text encoder runs on the CPU for this shot.
+    pub text_encoder_on_cpu: bool,
 }
 
 /// Where a shot's first frame comes from: found by [`ShotGenerator::prepare`] without
@@ -102,13 +109,16 @@ pub enum FirstFrameSource {
 
 struct Loaded {
     root: PathBuf,
+    text_encoder_on_cpu: bool,
     models: WanModels,
 }
 
 /// Generates shots on one device, keeping the last model package loaded.
 pub struct ShotGenerator {
     device: EngineDevice,
-    /// The CPU, when the text encoder runs there and the main device is a GPU.
+    /// The text encoder always on the CPU (asked for), else where each shot's plan fits.
+    text_encoder_on_cpu: bool,
+    /// The CPU, once the text encoder has run there with a GPU as the main device.
     text_device: Option<EngineDevice>,
     loaded: Option<Loaded>,
     fingerprints: HashMap<PathBuf, String>,
@@ -151,24 +161,56 @@ fn preview_decoder_for(
         .find_map(|(config, path)| TaehvDecoder::load(path, config, models.device()).ok())
 }
 
+/// Whether the text encoder runs on the CPU: when `asked`, or on a GPU of known memory
+/// (`gpu_memory`) where the shot fits only with the text encoder on the CPU (the choice the
+/// Models panel shows). Never on the CPU backend, where it is on the CPU anyway.
+fn text_encoder_on_cpu(
+    asked: bool,
+    backend: BackendKind,
+    gpu_memory: Option<u64>,
+    configs: impl FnOnce() -> Option<PackageConfigs>,
+    shot: ShotSize,
+    image: bool,
+) -> bool {
+    if backend == BackendKind::Flex {
+        return false;
+    }
+    if asked {
+        return true;
+    }
+    let (Some(budget), Some(configs)) = (gpu_memory, configs()) else {
+        return false;
+    };
+    matches!(
+        memory_plan(&configs, shot, image, budget),
+        Ok((_, MemoryPlan::FitsTextOnCpu { .. }))
+    )
+}
+
+/// The CPU device the text encoder runs on beside a GPU. Half precision halves umT5's host
+/// memory; a CPU device this process already set to f32 (tensors exist on it, e.g. from a
+/// job on the CPU backend) keeps f32.
+fn cpu_text_device() -> Result<EngineDevice, GenerateError> {
+    EngineDevice::open(BackendKind::Flex, Precision::F16)
+        .or_else(|_| EngineDevice::open(BackendKind::Flex, Precision::F32))
+        .map_err(|e| GenerateError::Device(e.to_string()))
+}
+
 impl ShotGenerator {
     /// Opens the device (once per process and backend).
     pub fn new(options: GenerateOptions) -> Result<Self, GenerateError> {
         let device = EngineDevice::open(options.backend, options.precision)
             .map_err(|e| GenerateError::Device(e.to_string()))?;
-        let text_device = if options.text_encoder_on_cpu && options.backend != BackendKind::Flex {
-            // Half precision halves umT5's host memory; a CPU device this process already
-            // set to f32 (tensors exist on it) keeps f32.
-            Some(
-                EngineDevice::open(BackendKind::Flex, Precision::F16)
-                    .or_else(|_| EngineDevice::open(BackendKind::Flex, Precision::F32))
-                    .map_err(|e| GenerateError::Device(e.to_string()))?,
-            )
+        let text_encoder_on_cpu =
+            options.text_encoder_on_cpu && options.backend != BackendKind::Flex;
+        let text_device = if text_encoder_on_cpu {
+            Some(cpu_text_device()?)
         } else {
             None
         };
         Ok(Self {
             device,
+            text_encoder_on_cpu,
             text_device,
             loaded: None,
             fingerprints: HashMap::new(),
@@ -192,10 +234,34 @@ impl ShotGenerator {
 
     /// The device and precision, as people read them (and as the cache key records them).
     pub fn device_label(&self) -> String {
-        match &self.text_device {
-            Some(text) => format!("{}, text encoder on {text}", self.device),
-            None => self.device.to_string(),
+        self.label(self.text_encoder_on_cpu)
+    }
+
+    fn label(&self, text_encoder_on_cpu: bool) -> String {
+        match (&self.text_device, text_encoder_on_cpu) {
+            (Some(text), true) => format!("{}, text encoder on {text}", self.device),
+            (None, true) => format!("{}, text encoder on the CPU", self.device),
+            (_, false) => self.device.to_string(),
         }
+    }
+
+    /// Whether the text encoder runs on the CPU for a shot of `plan` on the package at
+    /// `root` (see [`text_encoder_on_cpu`]).
+    fn text_encoder_on_cpu_for(&self, root: &Path, plan: &ShotPlan, image: bool) -> bool {
+        let shot = ShotSize {
+            width: plan.width,
+            height: plan.height,
+            frames: plan.frames,
+        };
+        text_encoder_on_cpu(
+            self.text_encoder_on_cpu,
+            self.device.backend,
+            self.gpu_memory,
+            // Unreadable configs fail the load itself, with the reason.
+            || PackageConfigs::load(root).ok(),
+            shot,
+            image,
+        )
     }
 
     /// Plans shot `index` of `project` (in `dir`) on one of the installed `packages` and
@@ -260,6 +326,8 @@ impl ShotGenerator {
             }
         };
         let plan = ShotPlan::new(shot, package.traits, size);
+        let image = generation.engine == Engine::WanImageToVideo;
+        let text_encoder_on_cpu = self.text_encoder_on_cpu_for(&package.root, &plan, image);
         let fingerprint = match self.fingerprints.get(&package.root) {
             Some(f) => f.clone(),
             None => {
@@ -274,7 +342,7 @@ impl ShotGenerator {
         let key = result_key(&KeyInputs {
             engine: generation.engine,
             package: &fingerprint,
-            device: &self.device_label(),
+            device: &self.label(text_encoder_on_cpu),
             plan: &plan,
             source,
             motion: &shot.motion,
@@ -284,6 +352,7 @@ impl ShotGenerator {
             plan,
             key,
             first_frame,
+            text_encoder_on_cpu,
         })
     }
 
@@ -304,6 +373,7 @@ impl ShotGenerator {
             plan,
             key,
             first_frame,
+            text_encoder_on_cpu,
         } = self.prepare(dir, project, index, packages)?;
         let cache = ResultCache::new(dir);
         let done = |cached| GeneratedShot {
@@ -360,7 +430,7 @@ impl ShotGenerator {
         if cancel.load(Ordering::Relaxed) {
             return Err(GenerateError::Cancelled);
         }
-        let models = self.models_for(&package.root)?;
+        let models = self.models_for(&package.root, text_encoder_on_cpu)?;
         let result = models.generate(&request, |p: StepPreview| {
             let go = !cancel.load(Ordering::Relaxed)
                 && on_step(StepUpdate {
@@ -396,18 +466,35 @@ impl ShotGenerator {
         Ok(done(false))
     }
 
-    /// The loaded models of the package at `root`, loading them (and dropping any other
-    /// package's) when needed.
-    fn models_for(&mut self, root: &Path) -> Result<&mut WanModels, GenerateError> {
+    /// The loaded models of the package at `root` with the text encoder where asked, loading
+    /// them (and dropping any other package's) when needed.
+    fn models_for(
+        &mut self,
+        root: &Path,
+        text_encoder_on_cpu: bool,
+    ) -> Result<&mut WanModels, GenerateError> {
         let loaded = match self.loaded.take() {
-            Some(loaded) if loaded.root == root => loaded,
+            Some(loaded)
+                if loaded.root == root && loaded.text_encoder_on_cpu == text_encoder_on_cpu =>
+            {
+                loaded
+            }
             // Drop the other package before loading this one: both may not fit.
-            _ => {
+            previous => {
+                drop(previous);
+                let text_encoder_device = if text_encoder_on_cpu {
+                    if self.text_device.is_none() {
+                        self.text_device = Some(cpu_text_device()?);
+                    }
+                    self.text_device.as_ref().map(|d| d.device.clone())
+                } else {
+                    None
+                };
                 let mut models = WanModels::load_with(
                     root,
                     &self.device.device,
                     &LoadOptions {
-                        text_encoder_device: self.text_device.as_ref().map(|d| d.device.clone()),
+                        text_encoder_device,
                         ..LoadOptions::default()
                     },
                 )?;
@@ -423,6 +510,7 @@ impl ShotGenerator {
                 }
                 Loaded {
                     root: root.to_owned(),
+                    text_encoder_on_cpu,
                     models,
                 }
             }
@@ -434,6 +522,38 @@ impl ShotGenerator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_text_encoder_moves_to_the_cpu_only_where_that_makes_the_shot_fit() {
+        const GIB: u64 = 1 << 30;
+        let shot = ShotSize {
+            width: 832,
+            height: 480,
+            frames: 81,
+        };
+        let wan21 = || Some(PackageConfigs::wan21_t2v_1_3b());
+        let on_cpu = |asked, backend, memory| {
+            text_encoder_on_cpu(asked, backend, memory, wan21, shot, false)
+        };
+        // umT5-XXL (11 GB in f16) beside the 1.3B transformer does not fit 8 GiB; alone it does.
+        assert!(on_cpu(false, BackendKind::Wgpu, Some(8 * GIB)));
+        assert!(!on_cpu(false, BackendKind::Wgpu, Some(24 * GIB)));
+        // Not known: stays where it was asked.
+        assert!(!on_cpu(false, BackendKind::Wgpu, None));
+        assert!(on_cpu(true, BackendKind::Wgpu, None));
+        // Nothing fits 2 GiB either way: the plan's refusal says what to change, not a move.
+        assert!(!on_cpu(false, BackendKind::Wgpu, Some(2 * GIB)));
+        assert!(!on_cpu(true, BackendKind::Flex, Some(8 * GIB)));
+        // Configs that cannot be read leave it on the GPU (the load reports why).
+        assert!(!text_encoder_on_cpu(
+            false,
+            BackendKind::Wgpu,
+            Some(8 * GIB),
+            || None,
+            shot,
+            false
+        ));
+    }
     use crate::model_store::{FileStatus, Soundness};
 
     fn status(kind: PackageKind, ready: bool, path: &str) -> PackageStatus {
