@@ -15,4 +15,8 @@ gpu: boolean,
 /**
  * The GPU there is is a software rasterizer (lavapipe, llvmpipe, WARP).
  */
-software: boolean, };
+software: boolean, 
+/**
+ * The GPU's memory in GiB (rounded to a tenth) where known: the memory plan's budget.
+ */
+memoryGib: number | null, };
