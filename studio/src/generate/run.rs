@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use image::RgbImage;
 use models::device::{BackendKind, EngineDevice, Precision};
 use models::pipeline::{
-    GenerateRequest, LoadOptions, PipelineError, PreviewFrames, StepControl, StepPreview, WanModels,
+    FaultInjector, GenerateRequest, LoadOptions, PackageError, PipelineError, PreviewFrames,
+    StepControl, StepPreview, WanModels,
 };
 use models::plan::DeviceLimits;
 use models::taehv::{TaehvConfig, TaehvDecoder};
@@ -28,7 +29,7 @@ use crate::picture::{load_picture, picture_size};
 use crate::project::{store, Engine, Project, ShotSource};
 
 /// Where the engine runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GenerateOptions {
     pub backend: BackendKind,
     pub precision: Precision,
@@ -39,6 +40,24 @@ pub struct GenerateOptions {
     /// The GPU's memory in bytes, when known: a shot whose memory plan does not fit is
     /// refused before any work, with what to change (the largest binding is always checked).
     pub gpu_memory: Option<u64>,
+    /// Device failures to simulate (tests: see [`faults_from_env`]); empty in the product.
+    pub faults: FaultInjector,
+}
+
+/// The variable that simulates device failures in debug builds (see
+/// [`FaultInjector::parse`]: e.g. `oom@step:2`, `device-lost@decoding`, `nan@step:1`).
+pub const INJECT_FAULT_VAR: &str = "MOTIONBOARD_INJECT_FAULT";
+
+/// The failures [`INJECT_FAULT_VAR`] asks to simulate. Read only in debug builds (the ones
+/// tests run): a release build never fails on purpose.
+pub fn faults_from_env() -> Result<FaultInjector, String> {
+    if !cfg!(debug_assertions) {
+        return Ok(FaultInjector::new());
+    }
+    match std::env::var(INJECT_FAULT_VAR) {
+        Ok(spec) => FaultInjector::parse(&spec).map_err(|e| format!("{INJECT_FAULT_VAR}: {e}")),
+        Err(_) => Ok(FaultInjector::new()),
+    }
 }
 
 impl Default for GenerateOptions {
@@ -48,6 +67,7 @@ impl Default for GenerateOptions {
             precision: Precision::Auto,
             text_encoder_on_cpu: false,
             gpu_memory: None,
+            faults: FaultInjector::new(),
         }
     }
 }
@@ -115,6 +135,7 @@ pub struct ShotGenerator {
     /// TAEHV files the step previews may be decoded with.
     preview_decoders: Vec<(TaehvConfig, PathBuf)>,
     gpu_memory: Option<u64>,
+    faults: FaultInjector,
 }
 
 /// The ready TAEHV preview decoders among the model store's `statuses`
@@ -174,6 +195,7 @@ impl ShotGenerator {
             fingerprints: HashMap::new(),
             preview_decoders: Vec::new(),
             gpu_memory: options.gpu_memory,
+            faults: options.faults,
         })
     }
 
@@ -360,6 +382,7 @@ impl ShotGenerator {
         if cancel.load(Ordering::Relaxed) {
             return Err(GenerateError::Cancelled);
         }
+        self.check_plan_before_loading(&package.root, &request, index)?;
         let models = self.models_for(&package.root)?;
         let result = models.generate(&request, |p: StepPreview| {
             let go = !cancel.load(Ordering::Relaxed)
@@ -379,6 +402,12 @@ impl ShotGenerator {
         let video = match result {
             Ok(video) => video,
             Err(PipelineError::Cancelled) => return Err(GenerateError::Cancelled),
+            Err(PipelineError::Gpu(failure)) => {
+                return Err(GenerateError::Gpu {
+                    shot: index + 1,
+                    failure,
+                })
+            }
             Err(source) => {
                 return Err(GenerateError::Pipeline {
                     shot: index + 1,
@@ -396,6 +425,46 @@ impl ShotGenerator {
         Ok(done(false))
     }
 
+    /// Drops the loaded model package, freeing its weights: after the device ran out of
+    /// memory the next job starts from an empty device.
+    pub fn unload(&mut self) {
+        self.loaded = None;
+    }
+
+    /// Whether a model package is loaded.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.is_some()
+    }
+
+    fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            text_encoder_device: self.text_device.as_ref().map(|d| d.device.clone()),
+            faults: self.faults.clone(),
+            ..LoadOptions::default()
+        }
+    }
+
+    /// Refuses `request` with what to change when its memory plan (from the package's
+    /// configs) cannot fit the device, before a weight is read. A package whose configs
+    /// cannot be read is left to loading, which says what is wrong with it.
+    fn check_plan_before_loading(
+        &self,
+        root: &Path,
+        request: &GenerateRequest,
+        index: usize,
+    ) -> Result<(), GenerateError> {
+        let device = &self.device.device;
+        let Ok(plan) = WanModels::plan_before_loading(root, request, device, &self.load_options())
+        else {
+            return Ok(());
+        };
+        plan.check(&WanModels::limits_for(device, self.gpu_memory))
+            .map_err(|e| GenerateError::Pipeline {
+                shot: index + 1,
+                source: PipelineError::Plan(e),
+            })
+    }
+
     /// The loaded models of the package at `root`, loading them (and dropping any other
     /// package's) when needed.
     fn models_for(&mut self, root: &Path) -> Result<&mut WanModels, GenerateError> {
@@ -403,14 +472,14 @@ impl ShotGenerator {
             Some(loaded) if loaded.root == root => loaded,
             // Drop the other package before loading this one: both may not fit.
             _ => {
-                let mut models = WanModels::load_with(
-                    root,
-                    &self.device.device,
-                    &LoadOptions {
-                        text_encoder_device: self.text_device.as_ref().map(|d| d.device.clone()),
-                        ..LoadOptions::default()
-                    },
-                )?;
+                let loaded = WanModels::load_with(root, &self.device.device, &self.load_options());
+                let mut models = match loaded {
+                    Ok(models) => models,
+                    Err(PackageError::Gpu(failure)) => {
+                        return Err(GenerateError::LoadingFailed { failure })
+                    }
+                    Err(e) => return Err(e.into()),
+                };
                 let decoder = preview_decoder_for(&models, &self.preview_decoders);
                 // Chosen by latent channels, so it fits; a refusal would keep the projection.
                 let _ = models.set_preview_decoder(decoder);
