@@ -336,3 +336,130 @@ fn motion_on_a_text_to_video_shot_is_refused_with_the_way_out() {
     );
     assert_eq!(result(&setup), None, "nothing generated, nothing recorded");
 }
+
+/// The clips in the project's cache.
+fn cached(setup: &Setup) -> Vec<String> {
+    let mut keys: Vec<String> = std::fs::read_dir(setup.project.join("cache/generated"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// `motionboard generate` on flex with the device failing as `fault` says (debug builds read
+/// MOTIONBOARD_INJECT_FAULT); its stderr, after checking that it failed.
+fn failing(setup: &Setup, fault: Option<&str>, extra: &[&str]) -> String {
+    let mut command = Command::new(motionboard_bin());
+    command
+        .args(["generate", s(&setup.project), "--device", "flex"])
+        .args(extra)
+        .env("MOTIONBOARD_DATA_DIR", &setup.data)
+        .env_remove("HF_HOME")
+        .env("HF_HUB_CACHE", setup.data.join("no-hf-cache"));
+    if let Some(fault) = fault {
+        command.env("MOTIONBOARD_INJECT_FAULT", fault);
+    }
+    let out = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "{fault:?} {extra:?}: {stderr}");
+    stderr
+}
+
+#[test]
+fn a_failing_gpu_ends_the_run_with_what_to_change_and_loses_nothing() {
+    let setup = setup(2);
+    ok(&setup, &["generate", s(&setup.project), "--device", "flex"]);
+    let key = result(&setup).unwrap();
+    let clip = frames(&setup, &key);
+    // A new seed: the next run has to generate.
+    let mut project = store::load(&setup.project).unwrap();
+    project.shots[0].seed = 5;
+    store::save(&setup.project, &project).unwrap();
+    let project_json = std::fs::read(setup.project.join("project.json")).unwrap();
+
+    let cases: [(&str, &[&str]); 4] = [
+        (
+            "oom@text",
+            &[
+                "ran out of memory while encoding the prompt",
+                "--text-encoder-on-cpu",
+            ],
+        ),
+        (
+            "oom@step:1",
+            &["ran out of memory while denoising step 1", "fewer frames"],
+        ),
+        (
+            "device-lost@decoding",
+            &["GPU was lost while decoding the video", "try again"],
+        ),
+        (
+            "nan@step:1",
+            &[
+                "latents became NaN or infinite while denoising step 1",
+                "f32",
+            ],
+        ),
+    ];
+    for (fault, words) in cases {
+        let stderr = failing(&setup, Some(fault), &[]);
+        for word in words {
+            assert!(stderr.contains(word), "{fault}: {word:?} not in {stderr}");
+        }
+        assert!(stderr.contains("Nothing was saved"), "{stderr}");
+        assert!(!stderr.contains("panicked at") || stderr.contains("simulated"));
+        assert_eq!(
+            std::fs::read(setup.project.join("project.json")).unwrap(),
+            project_json,
+            "{fault}: project.json as it was"
+        );
+        assert_eq!(cached(&setup), vec![key.clone()], "{fault}: no half clip");
+        assert_eq!(
+            frames(&setup, &key),
+            clip,
+            "{fault}: the earlier clip intact"
+        );
+    }
+    // Nothing injected: the same run goes through.
+    ok(&setup, &["generate", s(&setup.project), "--device", "flex"]);
+    assert_ne!(result(&setup).as_deref(), Some(key.as_str()));
+}
+
+#[test]
+fn nan_in_the_weights_is_named_at_the_step_that_meets_it() {
+    let setup = setup(2);
+    // A copy of the package with NaN in the transformer's last bias, chosen by name.
+    let copy = setup.data.join("models/wan_tiny_nan");
+    copy_dir(&setup.data.join("models/wan_tiny_ti2v"), &copy);
+    let weights = copy.join("transformer/diffusion_pytorch_model.safetensors");
+    let mut bytes = std::fs::read(&weights).unwrap();
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
+    assert_eq!(header["proj_out.bias"]["dtype"], "F32");
+    let at = 8 + n + header["proj_out.bias"]["data_offsets"][0].as_u64().unwrap() as usize;
+    bytes[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+    std::fs::write(&weights, bytes).unwrap();
+    set_generation(&setup, |g| g.model = "wan_tiny_nan".into());
+    let stderr = failing(&setup, None, &[]);
+    assert!(
+        stderr.contains("the latents became NaN or infinite while denoising step 1")
+            && stderr.contains("download it again"),
+        "{stderr}"
+    );
+    assert_eq!(result(&setup), None);
+    assert!(!setup.project.join("cache/generated").exists() || cached(&setup).is_empty());
+}
+
+#[test]
+fn a_run_over_the_memory_budget_is_refused_before_loading() {
+    let setup = setup(2);
+    // 1 MiB of "GPU": the tiny package's text encoder alone needs more.
+    let stderr = failing(&setup, None, &["--gpu-memory", "0.001"]);
+    assert!(
+        stderr.contains("does not fit") && stderr.contains("of GPU memory, the GPU has 0.0 GiB"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("step 1/"), "{stderr}");
+    assert_eq!(result(&setup), None);
+}

@@ -5,12 +5,14 @@
 //! ([`preview_bytes`]).
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use models::device::{BackendKind, Precision};
-use models::pipeline::PreviewFrames;
+use models::pipeline::{FaultInjector, PreviewFrames};
 use models::plan::DeviceLimits;
 use studio::generate::{
-    GenerateEvent, GenerateOptions, GenerateQueue, JobSink, QueueSources, StepUpdate,
+    faults_from_env, GenerateEvent, GenerateOptions, GenerateQueue, JobSink, QueueSources,
+    StepUpdate,
 };
 use studio::model_store::discover::ready_packages;
 use studio::model_store::Locations;
@@ -32,6 +34,9 @@ pub fn app_queue() -> GenerateQueue {
     }
 }
 
+/// Device failures to simulate (debug builds only: `studio::generate::INJECT_FAULT_VAR`).
+static FAULTS: OnceLock<Result<FaultInjector, String>> = OnceLock::new();
+
 /// Where the engine runs: `MOTIONBOARD_ENGINE_DEVICE=flex` (the CPU) or `wgpu` (the GPU);
 /// unset, the GPU unless the only one is a software rasterizer (slower than the CPU) or there
 /// is none.
@@ -51,6 +56,8 @@ pub fn engine_options() -> Result<GenerateOptions, String> {
         backend,
         precision: Precision::Auto,
         gpu_memory: gpu_memory()?,
+        // Read once: a fault fires once per process, not again in a reopened engine.
+        faults: FAULTS.get_or_init(faults_from_env).clone()?,
         ..GenerateOptions::default()
     })
 }

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use super::failure::GpuFailure;
 use crate::scheduler::SchedulerError;
 use crate::t5::PromptError;
 
@@ -40,6 +41,9 @@ pub enum PackageError {
     /// The components do not fit together (e.g. a VAE from another model).
     #[error("{root}: the components do not fit together: {message}")]
     Mismatch { root: PathBuf, message: String },
+    /// The device failed while the weights were loading (out of memory, lost).
+    #[error(transparent)]
+    Gpu(GpuFailure),
 }
 
 /// A generation that failed or was stopped.
@@ -63,6 +67,10 @@ pub enum PipelineError {
     /// The step callback asked to stop; nothing was produced.
     #[error("generation cancelled")]
     Cancelled,
+    /// The device failed (out of memory, lost) or the values became NaN: where, and what to
+    /// change.
+    #[error(transparent)]
+    Gpu(#[from] GpuFailure),
     /// A result could not be read back from the device.
     #[error("reading {what} back from the device failed: {message}")]
     Readback { what: &'static str, message: String },

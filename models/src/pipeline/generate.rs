@@ -5,6 +5,7 @@ use burn::prelude::*;
 use burn::tensor::{DType, TensorData};
 
 use super::error::PipelineError;
+use super::failure::{all_finite, guarded, FailureKind, GpuFailure, Stage};
 use super::first_frame::FirstFrame;
 use super::models::{load_text_encoder, WanModels};
 use super::motion_guide::GuideLatents;
@@ -13,6 +14,7 @@ use super::request::GenerateRequest;
 use super::sampling::Sampling;
 use super::video::Video;
 use crate::noise::randn;
+use crate::plan::Phase;
 use crate::precision::to_f32;
 use crate::scheduler::{cfg, uses_uncond};
 
@@ -95,22 +97,36 @@ impl WanModels {
             clock,
             guidance,
         } = self.sampling(request)?;
-        let text = self.encode_text(request, guidance)?;
+        let text = self.stage(Stage::TextEncoding, request, |m| {
+            let mut text = m.encode_text(request, guidance)?;
+            if m.faults.poison(Stage::TextEncoding) {
+                text.cond = text.cond.add_scalar(f32::NAN);
+            }
+            for embeds in std::iter::once(&text.cond).chain(&text.uncond) {
+                if !all_finite(embeds) {
+                    return Err(not_finite(Stage::TextEncoding, "prompt embeddings"));
+                }
+            }
+            Ok(text)
+        })?;
         let [_, z, latent_frames, _, _] = noise.dims();
-        let first_frame = request
-            .image
-            .as_ref()
-            .map(|image| FirstFrame::encode(&self.vae, image, latent_frames, &device));
-        let guide = match (&request.motion, clock) {
-            (Some(motion), Some(clock)) => Some(GuideLatents::prepare(
-                &self.vae,
-                motion,
-                noise.dims(),
-                clock,
-                &device,
-            )?),
-            _ => None,
-        };
+        let (first_frame, guide) = self.stage(Stage::Conditioning, request, |m| {
+            let first_frame = request
+                .image
+                .as_ref()
+                .map(|image| FirstFrame::encode(&m.vae, image, latent_frames, &device));
+            let guide = match (&request.motion, clock) {
+                (Some(motion), Some(clock)) => Some(GuideLatents::prepare(
+                    &m.vae,
+                    motion,
+                    noise.dims(),
+                    clock,
+                    &device,
+                )?),
+                _ => None,
+            };
+            Ok((first_frame, guide))
+        })?;
         let preview =
             LatentPreview::for_channels(z, &device).with_decoder(self.preview_decoder.clone());
         let sigmas = sampler.sigmas().to_vec();
@@ -137,45 +153,141 @@ impl WanModels {
         let mut step = 0;
         while let (Some(t), Some(sigma)) = (sampler.current_timestep(), sampler.current_sigma()) {
             step += 1;
-            // [1, 1] (one timestep) or [1, tokens] (frame 0's tokens at 0).
-            let timestep = match &first_frame {
-                Some(first) => first.timesteps(t, &device),
-                None => Tensor::from_data(TensorData::new(vec![t], [1, 1]), (&device, DType::F32)),
-            };
-            let cond = self.dit_pass(latents.clone(), timestep.clone(), text.cond.clone());
-            let flow = match &text.uncond {
-                Some(uncond) => {
-                    let uncond = self.dit_pass(latents.clone(), timestep, uncond.clone());
-                    cfg(uncond, cond, guidance)
+            let stage = Stage::Denoising { step };
+            let current = latents;
+            let (next, control) = self.stage(stage, request, |m| {
+                let mut latents = current;
+                // [1, 1] (one timestep) or [1, tokens] (frame 0's tokens at 0).
+                let timestep = match &first_frame {
+                    Some(first) => first.timesteps(t, &device),
+                    None => {
+                        Tensor::from_data(TensorData::new(vec![t], [1, 1]), (&device, DType::F32))
+                    }
+                };
+                let cond = m.dit_pass(latents.clone(), timestep.clone(), text.cond.clone());
+                let flow = match &text.uncond {
+                    Some(uncond) => {
+                        let uncond = m.dit_pass(latents.clone(), timestep, uncond.clone());
+                        cfg(uncond, cond, guidance)
+                    }
+                    None => cond,
+                };
+                // The model's guess of the clean video: x0 = x_sigma - sigma * flow.
+                let mut x0 = latents.clone() - flow.clone().mul_scalar(sigma);
+                let k = sampler.step_index();
+                latents = sampler.step(flow, latents);
+                if let Some(guide) = &guide {
+                    latents = guide.tie(k, latents, &noise, &sigmas);
                 }
-                None => cond,
-            };
-            // The model's guess of the clean video: x0 = x_sigma - sigma * flow.
-            let mut x0 = latents.clone() - flow.clone().mul_scalar(sigma);
-            let k = sampler.step_index();
-            latents = sampler.step(flow, latents);
-            if let Some(guide) = &guide {
-                latents = guide.tie(k, latents, &noise, &sigmas);
-            }
-            if let Some(first) = &first_frame {
-                x0 = first.apply(x0);
-                latents = first.apply(latents);
-            }
-            let frames = preview.project(x0.cast(dtype))?;
-            let control = on_step(StepPreview {
-                step,
-                steps,
-                timestep: t,
-                preview: frames,
-                latents: latents.clone().cast(dtype),
-            });
+                if let Some(first) = &first_frame {
+                    x0 = first.apply(x0);
+                    latents = first.apply(latents);
+                }
+                if m.faults.poison(stage) {
+                    latents = latents.add_scalar(f32::NAN);
+                }
+                // One reduction per step: a NaN here would otherwise reach the clip as black
+                // frames after every remaining step.
+                if !all_finite(&latents) {
+                    return Err(not_finite(stage, "latents"));
+                }
+                let frames = preview.project(x0.cast(dtype))?;
+                let control = on_step(StepPreview {
+                    step,
+                    steps,
+                    timestep: t,
+                    preview: frames,
+                    latents: latents.clone().cast(dtype),
+                });
+                Ok((latents, control))
+            })?;
+            latents = next;
             if control == StepControl::Cancel {
                 return Err(PipelineError::Cancelled);
             }
         }
 
         // One latent frame at a time -> host [F, H, W, 3] bytes.
-        Video::decode(&self.vae, self.vae.denormalize(latents.cast(dtype)))
+        self.stage(Stage::Decoding, request, |m| {
+            let mut latents = latents;
+            if m.faults.poison(Stage::Decoding) {
+                latents = latents.add_scalar(f32::NAN);
+            }
+            Video::decode(&m.vae, m.vae.denormalize(latents.cast(dtype)))
+        })
+    }
+
+    /// Runs `f` as `stage` of `request`: a simulated fault due there fires first; a panic
+    /// inside (the device failing in burn or cubecl) comes back as a [`GpuFailure`] with what
+    /// to change, and the models stay usable for the next request.
+    fn stage<T>(
+        &mut self,
+        stage: Stage,
+        request: &GenerateRequest,
+        f: impl FnOnce(&mut Self) -> Result<T, PipelineError>,
+    ) -> Result<T, PipelineError> {
+        let faults = self.faults.clone();
+        let caught = guarded(|| {
+            faults.trip(stage);
+            f(self)
+        });
+        match caught {
+            Ok(result) => result,
+            Err((kind, detail)) => {
+                // The encoder would otherwise stay on the device beside the next run's
+                // transformer.
+                if stage == Stage::TextEncoding && self.release_text_encoder {
+                    drop(self.prompts.release_encoder());
+                }
+                Err(GpuFailure {
+                    stage,
+                    kind,
+                    detail,
+                    advice: self.failure_advice(request, stage, kind),
+                }
+                .into())
+            }
+        }
+    }
+
+    /// What to change after `kind` at `stage` of `request`.
+    fn failure_advice(&self, request: &GenerateRequest, stage: Stage, kind: FailureKind) -> String {
+        let text_on_device = self.text_device == self.device;
+        match kind {
+            FailureKind::OutOfMemory if stage == Stage::TextEncoding && text_on_device => {
+                "run the text encoder on the CPU (`--text-encoder-on-cpu`; it runs once per new \
+                 prompt, in ~11 GB of system memory for umT5-XXL), or close other programs \
+                 that use the GPU"
+                    .into()
+            }
+            FailureKind::OutOfMemory => {
+                // The device held less than the plan's figure for this phase: aim for three
+                // quarters of it.
+                let phase = match stage {
+                    Stage::Loading => Phase::Load,
+                    Stage::TextEncoding => Phase::Text,
+                    Stage::Conditioning | Stage::Denoising { .. } => Phase::Denoise,
+                    Stage::Decoding => Phase::Decode,
+                };
+                let smaller = self.memory_plan(request).ok().and_then(|plan| {
+                    plan.smaller_run_within(phase, plan.phase_device(phase) / 4 * 3)
+                });
+                match smaller {
+                    Some(advice) => {
+                        format!("{advice}; or close other programs that use the GPU")
+                    }
+                    None => "make fewer frames or a smaller size, or close other programs \
+                             that use the GPU"
+                        .into(),
+                }
+            }
+            FailureKind::BufferTooBig => "make fewer frames or a smaller size, or use f16 \
+                                          (half the size of every buffer)"
+                .into(),
+            FailureKind::DeviceLost => GpuFailure::lost_advice(),
+            FailureKind::NotFinite => GpuFailure::nan_advice(),
+            FailureKind::Crashed => String::new(),
+        }
     }
 
     /// The prompt (and, with guidance, the negative prompt) embeddings, from the cache when
@@ -268,4 +380,15 @@ impl WanModels {
         self.rope = Some((grid, rope));
         to_f32(flow)
     }
+}
+
+/// `what` became NaN or infinite at `stage`.
+pub(super) fn not_finite(stage: Stage, what: &str) -> PipelineError {
+    GpuFailure {
+        stage,
+        kind: FailureKind::NotFinite,
+        detail: what.into(),
+        advice: GpuFailure::nan_advice(),
+    }
+    .into()
 }

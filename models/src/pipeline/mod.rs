@@ -22,6 +22,7 @@
 
 mod defaults;
 mod error;
+mod failure;
 mod first_frame;
 mod generate;
 mod models;
@@ -35,6 +36,7 @@ mod video;
 
 pub use defaults::{PackageDefaults, WAN_NEGATIVE_PROMPT};
 pub use error::{BoxError, PackageError, PipelineError};
+pub use failure::{classify, FailureKind, FaultInjector, GpuFailure, SimulatedFault, Stage};
 pub use first_frame::FirstFrame;
 pub use models::{LoadOptions, WanModels};
 pub use motion_guide::{latent_mask, DualClock, MotionGuide, Tie};

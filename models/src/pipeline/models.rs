@@ -7,6 +7,7 @@ use burn::prelude::*;
 
 use super::defaults::PackageDefaults;
 use super::error::{BoxError, PackageError};
+use super::failure::{guarded, FailureKind, FaultInjector, GpuFailure, Stage};
 use super::package::WanPackage;
 use super::request::{GenerateRequest, SizeRules};
 use crate::plan::{
@@ -15,7 +16,9 @@ use crate::plan::{
 };
 use crate::scheduler::uses_uncond;
 use crate::scheduler::{FewStepSchedule, FlowSchedulerConfig, SamplerKind, SchedulerError};
-use crate::t5::{PromptEncoder, StreamedUmT5, T5Config, TextEncoder, UmT5Encoder};
+use crate::t5::{
+    PromptEncoder, StreamedUmT5, T5Config, TextEncoder, UmT5Encoder, DEFAULT_MAX_SEQUENCE_LENGTH,
+};
 use crate::taehv::{TaehvDecoder, TaehvError};
 use crate::wan::dit::{DitConfig, Rope3d, WanDit};
 use crate::wan::vae::WanVae;
@@ -54,6 +57,8 @@ pub struct WanModels {
     pub(super) limits: DeviceLimits,
     /// Decodes the step previews when set (see [`WanModels::set_preview_decoder`]).
     pub(super) preview_decoder: Option<TaehvDecoder>,
+    /// Failures to simulate (tests).
+    pub(super) faults: FaultInjector,
 }
 
 /// How a package is placed on devices.
@@ -68,6 +73,9 @@ pub struct LoadOptions {
     /// and are read again from the package only for a prompt not in the cache; on another
     /// device (the CPU) it stays.
     pub keep_text_encoder: bool,
+    /// Failures to simulate at given stages, for tests on machines without a GPU (see
+    /// [`FaultInjector`]); empty in the product.
+    pub faults: FaultInjector,
 }
 
 /// The text encoder at `weights` (a diffusers folder or a single file) on `device`. An fp8
@@ -125,8 +133,32 @@ impl WanModels {
         Self::from_package_with(package, device, &LoadOptions::default())
     }
 
-    /// [`Self::from_package`] with the text encoder placed as `options` say.
+    /// [`Self::from_package`] with the text encoder placed as `options` say. A device that
+    /// fails while the weights load (out of memory, lost) is a [`PackageError::Gpu`] that says
+    /// what to change, not a crash; what was loaded is freed.
     pub fn from_package_with(
+        package: &WanPackage,
+        device: &Device,
+        options: &LoadOptions,
+    ) -> Result<Self, PackageError> {
+        match guarded(|| Self::load_components(package, device, options)) {
+            Ok(loaded) => loaded,
+            Err((kind, detail)) => {
+                let text_on_device = options
+                    .text_encoder_device
+                    .as_ref()
+                    .is_none_or(|d| d == device);
+                Err(PackageError::Gpu(GpuFailure {
+                    stage: Stage::Loading,
+                    kind,
+                    detail,
+                    advice: loading_advice(kind, text_on_device),
+                }))
+            }
+        }
+    }
+
+    fn load_components(
         package: &WanPackage,
         device: &Device,
         options: &LoadOptions,
@@ -142,6 +174,7 @@ impl WanModels {
         let text_encoder_weights = text.weights.clone();
         let t5_config = text.config;
         let encoder = load_text_encoder(&t5_config, &text.weights, &text_device)?;
+        options.faults.trip(Stage::Loading);
 
         let transformer = package.transformer()?;
         let dit_config = transformer.config;
@@ -201,6 +234,7 @@ impl WanModels {
             rope: None,
             limits: default_limits(device),
             preview_decoder: None,
+            faults: options.faults.clone(),
         })
     }
 
@@ -237,26 +271,39 @@ impl WanModels {
             vae: self.vae.config().clone(),
             text_encoder: self.text_encoder_config.clone(),
         };
-        let mut plan = PlanRequest::new(
-            request.width as u32,
-            request.height as u32,
-            request.frames as u32,
-        );
-        plan.precision = self.device.settings().float_dtype;
-        plan.text_encoder = if self.text_device == self.device {
-            TextEncoderPlacement::Device
-        } else {
-            let bytes = match self.text_device.settings().float_dtype {
-                FloatDType::F64 => 8,
-                FloatDType::F32 | FloatDType::Flex32 => 4,
-                _ => 2,
-            };
-            TextEncoderPlacement::Cpu { bytes }
-        };
-        plan.guidance = uses_uncond(request.guidance);
-        plan.image = request.image.is_some();
-        plan.text_tokens = self.prompts.max_sequence_length() as u32;
-        GenerationPlan::new(&configs, &plan)
+        plan_of(
+            &configs,
+            request,
+            &self.device,
+            &self.text_device,
+            self.prompts.max_sequence_length(),
+        )
+    }
+
+    /// The memory plan of `request` for the package at `root` loaded as `options` say, from
+    /// its configs alone: a run that cannot fit is refused before any weight is read.
+    pub fn plan_before_loading(
+        root: &Path,
+        request: &GenerateRequest,
+        device: &Device,
+        options: &LoadOptions,
+    ) -> Result<GenerationPlan, PlanError> {
+        let text_device = options.text_encoder_device.as_ref().unwrap_or(device);
+        plan_of(
+            &PlanConfigs::load(root)?,
+            request,
+            device,
+            text_device,
+            DEFAULT_MAX_SEQUENCE_LENGTH,
+        )
+    }
+
+    /// What is known of `device` without asking, with `memory` bytes when given.
+    pub fn limits_for(device: &Device, memory: Option<u64>) -> DeviceLimits {
+        DeviceLimits {
+            memory,
+            ..default_limits(device)
+        }
     }
 
     /// The official frame rate, length, guidance, shift and negative prompt of this model.
@@ -348,6 +395,56 @@ impl WanModels {
             config.validate()?;
         }
         Ok(config)
+    }
+}
+
+/// The memory plan of `request` on `device`, the text encoder on `text_device`.
+fn plan_of(
+    configs: &PlanConfigs,
+    request: &GenerateRequest,
+    device: &Device,
+    text_device: &Device,
+    text_tokens: usize,
+) -> Result<GenerationPlan, PlanError> {
+    let mut plan = PlanRequest::new(
+        request.width as u32,
+        request.height as u32,
+        request.frames as u32,
+    );
+    plan.precision = device.settings().float_dtype;
+    plan.text_encoder = if text_device == device {
+        TextEncoderPlacement::Device
+    } else {
+        let bytes = match text_device.settings().float_dtype {
+            FloatDType::F64 => 8,
+            FloatDType::F32 | FloatDType::Flex32 => 4,
+            _ => 2,
+        };
+        TextEncoderPlacement::Cpu { bytes }
+    };
+    plan.guidance = uses_uncond(request.guidance);
+    plan.image = request.image.is_some();
+    plan.text_tokens = text_tokens as u32;
+    GenerationPlan::new(configs, &plan)
+}
+
+/// What to change after the device failed while loading.
+fn loading_advice(kind: FailureKind, text_on_device: bool) -> String {
+    let text = if text_on_device {
+        "run the text encoder on the CPU, "
+    } else {
+        ""
+    };
+    match kind {
+        FailureKind::OutOfMemory => format!(
+            "the weights do not fit beside what the GPU already holds: {text}use f16, close \
+             other programs that use the GPU, or use a smaller model (Wan2.1 T2V 1.3B)"
+        ),
+        FailureKind::BufferTooBig => {
+            format!("one weight is larger than the GPU can bind in one buffer: {text}or use f16")
+        }
+        FailureKind::DeviceLost => GpuFailure::lost_advice(),
+        FailureKind::NotFinite | FailureKind::Crashed => String::new(),
     }
 }
 

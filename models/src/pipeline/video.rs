@@ -6,6 +6,8 @@ use burn::prelude::*;
 use burn::tensor::{DType, IntDType};
 
 use super::error::PipelineError;
+use super::failure::{all_finite, Stage};
+use super::generate::not_finite;
 use crate::wan::vae::WanVae;
 
 /// A decoded video: `pixels` is `[frames, height, width, 3]` row-major, 8-bit RGB
@@ -75,6 +77,10 @@ impl Video {
                 "decoded frames of {width}x{height} for a {}x{} clip",
                 self.width, self.height
             )));
+        }
+        // 8 bits would turn NaN into black frames without a word.
+        if !all_finite(&piece) {
+            return Err(not_finite(Stage::Decoding, "decoded video"));
         }
         let bytes =
             rgb8_on_device(piece)

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::buffers::{GenerationPlan, PlanRequest, TextEncoderPlacement};
+use super::buffers::{GenerationPlan, Phase, PlanRequest, TextEncoderPlacement};
 use super::gib;
 use burn::tensor::FloatDType;
 
@@ -164,6 +164,29 @@ pub enum PlanError {
     Config { path: PathBuf, reason: String },
 }
 
+/// The advice when no size or length fits.
+const NOTHING_FITS: &str =
+    "this model does not fit this GPU even at its smallest size; use a GPU with more memory";
+
+impl GenerationPlan {
+    /// The device memory `phase` needs.
+    pub fn phase_device(&self, phase: Phase) -> u64 {
+        self.phases
+            .iter()
+            .find(|p| p.phase == phase)
+            .map_or(0, |p| p.device)
+    }
+
+    /// A shorter or smaller run of the same shot whose `phase` needs at most `memory` bytes of
+    /// device memory, or `None` when even the smallest does not.
+    pub fn smaller_run_within(&self, phase: Phase, memory: u64) -> Option<String> {
+        Some(shorter_or_smaller(self, &|p: &GenerationPlan| {
+            p.phase_device(phase) <= memory
+        }))
+        .filter(|advice| advice != NOTHING_FITS)
+    }
+}
+
 fn binding_advice(plan: &GenerationPlan, buffer: &str) -> String {
     let r = &plan.request;
     if buffer.starts_with("text encoder weights") {
@@ -265,7 +288,7 @@ fn shorter_or_smaller(plan: &GenerationPlan, fits: &dyn Fn(&GenerationPlan) -> b
             return format!("make it smaller: {w}x{h} fits at {} frames", r.frames);
         }
     }
-    "this model does not fit this GPU even at its smallest size; use a GPU with more memory".into()
+    NOTHING_FITS.into()
 }
 
 #[cfg(test)]

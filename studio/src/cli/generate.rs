@@ -13,7 +13,8 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 use models::device::{BackendKind, Precision};
 use studio::generate::{
-    GenerateEvent, GenerateOptions, GenerateQueue, JobSink, QueueSources, StepUpdate,
+    faults_from_env, GenerateEvent, GenerateOptions, GenerateQueue, JobSink, QueueSources,
+    StepUpdate,
 };
 use studio::model_store::Locations;
 use studio::project::{store, Engine};
@@ -97,9 +98,13 @@ pub fn generate(args: GenerateArgs) -> Result<()> {
         precision: args.precision,
         text_encoder_on_cpu: args.text_encoder_on_cpu,
         gpu_memory,
+        faults: faults_from_env().map_err(anyhow::Error::msg)?,
     };
     // The app's queue: one worker, the same cache, the same events.
-    let queue = GenerateQueue::new(QueueSources::from_store(move || Ok(options), locations));
+    let queue = GenerateQueue::new(QueueSources::from_store(
+        move || Ok(options.clone()),
+        locations,
+    ));
     let (events, received) = mpsc::channel();
     let names: Vec<String> = project.shots.iter().map(|s| s.name.clone()).collect();
     let sink = Arc::new(Printer {

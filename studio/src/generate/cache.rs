@@ -9,6 +9,7 @@ use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
 use super::error::GenerateError;
+use crate::project::confine;
 
 /// One generated clip, in memory.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +48,8 @@ struct ClipInfo {
 #[derive(Debug, Clone)]
 pub struct ResultCache {
     dir: PathBuf,
+    /// The project folder: nothing outside it is read or written, links or not.
+    project: PathBuf,
 }
 
 impl ResultCache {
@@ -54,6 +57,7 @@ impl ResultCache {
     pub fn new(project_dir: &Path) -> Self {
         Self {
             dir: project_dir.join("cache").join("generated"),
+            project: project_dir.to_owned(),
         }
     }
 
@@ -64,7 +68,14 @@ impl ResultCache {
 
     /// Whether a whole clip is stored under `key`.
     pub fn contains(&self, key: &str) -> bool {
-        valid_key(key) && self.path(key).join("clip.json").is_file()
+        let info = self.path(key).join("clip.json");
+        valid_key(key) && self.inside(&info) && info.is_file()
+    }
+
+    /// Whether `path` stays inside the project folder: a project from elsewhere whose
+    /// `cache/` (or a clip in it) is a link must not make us read or write outside it.
+    fn inside(&self, path: &Path) -> bool {
+        confine::stays_inside(&self.project, path)
     }
 
     /// The frame size (width, height) of the clip under `key`, without decoding its frames.
@@ -131,6 +142,12 @@ impl ResultCache {
         let mut frames = Vec::with_capacity(info.frames as usize);
         for i in 0..info.frames {
             let path = dir.join(frame_name(i));
+            if !self.inside(&path) {
+                return Err(err(format!(
+                    "{} is a link that leads outside the project folder",
+                    path.display()
+                )));
+            }
             let frame = image::open(&path)
                 .map_err(|e| err(format!("{}: {e}", path.display())))?
                 .into_rgb8();
@@ -161,6 +178,13 @@ impl ResultCache {
         };
         if !valid_key(key) {
             return Err(err("not a cache key".into()));
+        }
+        if !self.inside(&target) {
+            return Err(err(
+                "the project's cache/ leads outside the project folder (a link): remove the \
+                 link, and the cache is made again inside the folder"
+                    .into(),
+            ));
         }
         let Some(first) = frames.first() else {
             return Err(err("no frames to store".into()));
@@ -241,6 +265,51 @@ mod tests {
             vec!["ab12".to_string()],
             "no partial folder left"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_cache_that_links_outside_the_project_is_neither_read_nor_written() {
+        use std::os::unix::fs::symlink;
+        let tmp = tempfile::tempdir().unwrap();
+        // A clip made elsewhere, in a folder outside the project.
+        let elsewhere = tmp.path().join("elsewhere");
+        ResultCache::new(&elsewhere)
+            .store("ab12", 16, &frames(2))
+            .unwrap();
+        let dir = tmp.path().join("project");
+        std::fs::create_dir_all(&dir).unwrap();
+
+        // cache/ itself a link.
+        symlink(elsewhere.join("cache"), dir.join("cache")).unwrap();
+        let cache = ResultCache::new(&dir);
+        assert!(!cache.contains("ab12"));
+        assert!(cache.load("ab12").unwrap().is_none());
+        assert!(cache.frame_size("ab12").is_none());
+        let err = cache.store("cd34", 16, &frames(1)).unwrap_err().to_string();
+        assert!(err.contains("leads outside the project folder"), "{err}");
+        assert!(!elsewhere.join("cache/generated/cd34").exists());
+        assert!(cache.record_recipe("ab12", "r").is_err());
+        std::fs::remove_file(dir.join("cache")).unwrap();
+
+        // One clip folder a link, and a frame of a real clip a link.
+        std::fs::create_dir_all(dir.join("cache/generated")).unwrap();
+        symlink(
+            elsewhere.join("cache/generated/ab12"),
+            dir.join("cache/generated/ab12"),
+        )
+        .unwrap();
+        assert!(!cache.contains("ab12"));
+        cache.store("ef56", 16, &frames(2)).unwrap();
+        let frame = dir.join("cache/generated/ef56/frame_0001.png");
+        std::fs::remove_file(&frame).unwrap();
+        symlink(
+            elsewhere.join("cache/generated/ab12/frame_0001.png"),
+            &frame,
+        )
+        .unwrap();
+        let err = cache.load("ef56").unwrap_err().to_string();
+        assert!(err.contains("leads outside the project folder"), "{err}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use models::pipeline::{PackageError, PipelineError};
+use models::pipeline::{FailureKind, GpuFailure, PackageError, PipelineError};
 use thiserror::Error;
 
 use crate::picture::PictureError;
@@ -51,6 +51,13 @@ pub enum GenerateError {
         #[source]
         source: PipelineError,
     },
+    #[error(
+        "shot {shot}: {failure}. Nothing was saved: the project and its earlier clips are as \
+         they were"
+    )]
+    Gpu { shot: usize, failure: GpuFailure },
+    #[error("{failure}. Nothing was saved: the project and its earlier clips are as they were")]
+    LoadingFailed { failure: GpuFailure },
     #[error("the engine's device cannot be used: {0}")]
     Device(String),
     #[error("generation cancelled")]
@@ -63,4 +70,17 @@ pub enum GenerateError {
     Project(#[from] ProjectError),
     #[error("the generated frames could not be saved in {path}: {message}")]
     Cache { path: PathBuf, message: String },
+}
+
+impl GenerateError {
+    /// How the device failed, when it did (out of memory, lost, NaN): the queue frees or
+    /// reopens the engine accordingly.
+    pub fn device_failure(&self) -> Option<FailureKind> {
+        match self {
+            GenerateError::Gpu { failure, .. } | GenerateError::LoadingFailed { failure } => {
+                Some(failure.kind)
+            }
+            _ => None,
+        }
+    }
 }

@@ -29,4 +29,4 @@ pub use clip::{clip_state, clip_states, discard_clip, shot_recipe, ClipState};
 pub use error::GenerateError;
 pub use plan::ShotPlan;
 pub use queue::{GenerateEvent, GenerateQueue, GenerationStatus, JobSink, QueueSources};
-pub use run::{GenerateOptions, ShotGenerator, StepUpdate};
+pub use run::{faults_from_env, GenerateOptions, ShotGenerator, StepUpdate, INJECT_FAULT_VAR};

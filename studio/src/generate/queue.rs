@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
 
+use models::pipeline::FailureKind;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -448,7 +449,20 @@ fn run(job: &Job, engine: &EngineSlot, sources: &QueueSources) -> GenerateEvent 
             frames: shot.frames,
         },
         Ok(Err(GenerateError::Cancelled)) => cancelled(),
-        Ok(Err(e)) => failed(e.to_string()),
+        Ok(Err(e)) => {
+            match e.device_failure() {
+                // The device may be gone or broken: open it afresh for the next job.
+                Some(FailureKind::DeviceLost | FailureKind::Crashed) => *slot = None,
+                // Free the weights, so the next job (maybe smaller) meets an empty device.
+                Some(FailureKind::OutOfMemory | FailureKind::BufferTooBig) => {
+                    if let Some(generator) = slot.as_mut() {
+                        generator.unload();
+                    }
+                }
+                Some(FailureKind::NotFinite) | None => {}
+            }
+            failed(e.to_string())
+        }
         Err(p) => {
             // The engine may be half-way through something: start afresh next time.
             *slot = None;
@@ -462,6 +476,7 @@ mod tests {
     use super::*;
     use crate::project::{store, Generation, Shot};
     use models::device::{BackendKind, Precision};
+    use models::pipeline::FaultInjector;
 
     /// A project in a temporary folder with one image-to-video shot for the tiny Wan2.2
     /// package (models/fixtures/wan_tiny_ti2v, random weights): 96x32, 5 frames, 3 steps.
@@ -660,6 +675,257 @@ mod tests {
             queue.status(&dir, &project, 0),
             GenerationStatus::NeedsGenerating { cached: false, .. }
         ));
+    }
+
+    /// A queue on the tiny package at `package`, failing as `faults` say, with `gpu_memory`.
+    fn queue_with(
+        package: PathBuf,
+        faults: FaultInjector,
+        gpu_memory: Option<u64>,
+    ) -> GenerateQueue {
+        GenerateQueue::new(QueueSources {
+            options: Box::new(move || {
+                Ok(GenerateOptions {
+                    backend: BackendKind::Flex,
+                    precision: Precision::F32,
+                    gpu_memory,
+                    faults: faults.clone(),
+                    ..GenerateOptions::default()
+                })
+            }),
+            packages: Box::new(move || Ok(vec![package.clone()])),
+            statuses: Box::new(Vec::new),
+        })
+    }
+
+    fn tiny_package() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/fixtures/wan_tiny_ti2v")
+    }
+
+    /// Runs shot `shot` of `project` on `queue`; its last event.
+    fn run_one(
+        queue: &GenerateQueue,
+        dir: &Path,
+        project: &Project,
+        shot: usize,
+    ) -> serde_json::Value {
+        let (sink, received) = recording(|| {});
+        queue.enqueue(dir, project.clone(), &[shot], sink).unwrap();
+        wait_for_ends(&received, 1);
+        let r = received.lock().unwrap();
+        r.events.last().unwrap().clone()
+    }
+
+    /// The clips in the project's cache.
+    fn cached(dir: &Path) -> Vec<String> {
+        let mut keys: Vec<String> = std::fs::read_dir(dir.join("cache/generated"))
+            .map(|entries| {
+                entries
+                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        keys.sort();
+        keys
+    }
+
+    /// A copy of the tiny package in `into` with NaN in the first value of `tensor` of the
+    /// weights file `file`.
+    fn package_with_nan(into: &Path, file: &str, tensor: &str) -> PathBuf {
+        let copy = into.join("wan_tiny_nan");
+        copy_dir(&tiny_package(), &copy);
+        let path = copy.join(file);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+        let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
+        assert_eq!(header[tensor]["dtype"], "F32");
+        let at = 8 + n + header[tensor]["data_offsets"][0].as_u64().unwrap() as usize;
+        bytes[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+        std::fs::write(&path, bytes).unwrap();
+        copy
+    }
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let path = entry.unwrap().path();
+            let target = to.join(path.file_name().unwrap());
+            if path.is_dir() {
+                copy_dir(&path, &target);
+            } else {
+                std::fs::copy(&path, &target).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn a_failing_device_ends_the_job_with_what_to_change_and_the_next_job_runs() {
+        let (_tmp, dir, mut project) = tiny_project();
+        // An earlier result, which no failure may touch.
+        let earlier = run_one(&tiny_queue(), &dir, &project, 0);
+        assert_eq!(earlier["kind"], "done", "{earlier}");
+        let key = earlier["key"].as_str().unwrap().to_owned();
+        let clip = ResultCache::new(&dir).load(&key).unwrap().unwrap().frames;
+        let project_json = std::fs::read(dir.join("project.json")).unwrap();
+
+        let cases: [(&str, &[&str]); 9] = [
+            (
+                "oom@loading",
+                &[
+                    "out of memory",
+                    "loading the model",
+                    "text encoder on the CPU",
+                ],
+            ),
+            (
+                "oom@text",
+                &[
+                    "out of memory",
+                    "encoding the prompt",
+                    "text encoder on the CPU",
+                ],
+            ),
+            (
+                "oom@conditioning",
+                &["out of memory", "first frame", "smaller size"],
+            ),
+            (
+                "oom@step:2",
+                &["out of memory", "denoising step 2", "smaller size"],
+            ),
+            (
+                "oom@decoding",
+                &["out of memory", "decoding the video", "smaller size"],
+            ),
+            (
+                "buffer-too-big@step:1",
+                &["larger than the GPU can bind", "f16"],
+            ),
+            (
+                "device-lost@step:1",
+                &["GPU was lost", "denoising step 1", "restart the app"],
+            ),
+            (
+                "nan@step:2",
+                &["latents became NaN", "denoising step 2", "f32"],
+            ),
+            (
+                "nan@decoding",
+                &["decoded video became NaN", "decoding the video", "f32"],
+            ),
+        ];
+        for (i, (spec, words)) in cases.into_iter().enumerate() {
+            // Another seed each time: not an earlier case's clip from the cache.
+            project.shots[1].seed = 100 + i as u32;
+            let before = cached(&dir);
+            let faults = FaultInjector::parse(spec).unwrap();
+            let queue = queue_with(tiny_package(), faults, None);
+            let failed = run_one(&queue, &dir, &project, 1);
+            assert_eq!(failed["kind"], "failed", "{spec}: {failed}");
+            let message = failed["message"].as_str().unwrap();
+            for word in words {
+                assert!(message.contains(word), "{spec}: {word:?} not in {message}");
+            }
+            assert!(
+                message.contains("earlier clips are as they were"),
+                "{message}"
+            );
+            assert_eq!(cached(&dir), before, "{spec}: nothing half-written");
+            // The same queue takes the next job and makes it.
+            let next = run_one(&queue, &dir, &project, 1);
+            assert_eq!(next["kind"], "done", "{spec}: {next}");
+        }
+        assert_eq!(
+            std::fs::read(dir.join("project.json")).unwrap(),
+            project_json
+        );
+        assert_eq!(
+            ResultCache::new(&dir).load(&key).unwrap().unwrap().frames,
+            clip,
+            "the earlier clip is intact"
+        );
+    }
+
+    #[test]
+    fn nan_in_the_weights_ends_the_job_at_the_stage_that_meets_it() {
+        let (tmp, dir, project) = tiny_project();
+        let cases = [
+            (
+                "vae/diffusion_pytorch_model.safetensors",
+                "decoder.conv_out.bias",
+                "decoded video",
+                "decoding the video",
+            ),
+            (
+                "transformer/diffusion_pytorch_model.safetensors",
+                "proj_out.bias",
+                "latents",
+                "denoising step 1",
+            ),
+        ];
+        for (file, tensor, what, stage) in cases {
+            let root = tmp.path().join(tensor);
+            let package = package_with_nan(&root, file, tensor);
+            let queue = queue_with(package, FaultInjector::new(), None);
+            let failed = run_one(&queue, &dir, &project, 0);
+            let message = failed["message"].as_str().unwrap_or_default();
+            assert_eq!(failed["kind"], "failed", "{tensor}: {failed}");
+            assert!(
+                message.contains(&format!("the {what} became NaN or infinite while {stage}"))
+                    && message.contains("download it again"),
+                "{tensor}: {message}"
+            );
+            assert!(cached(&dir).is_empty(), "no clip of NaN");
+        }
+    }
+
+    #[test]
+    fn a_plan_over_the_memory_budget_is_refused_before_loading_with_the_advice() {
+        use models::device::EngineDevice;
+        use models::pipeline::{GenerateRequest, LoadOptions, RgbImage, WanModels};
+        let (tmp, dir, mut project) = tiny_project();
+        let mut generation = project.shots[0].generation();
+        generation.frames = Some(9);
+        project.shots[0].generation = Some(generation);
+        // A package whose transformer cannot be read: refused by its plan, it never loads.
+        let package = tmp.path().join("unreadable");
+        copy_dir(&tiny_package(), &package);
+        std::fs::write(
+            package.join("transformer/diffusion_pytorch_model.safetensors"),
+            b"not weights",
+        )
+        .unwrap();
+        // A budget just under what the shot needs: the refusal is the plan's, with its advice.
+        let mut request = GenerateRequest::new("p");
+        (request.width, request.height, request.frames) = (96, 32, 9);
+        request.image = Some(RgbImage::new(96, 32, vec![0; 96 * 32 * 3]).unwrap());
+        let device = EngineDevice::open(BackendKind::Flex, Precision::F32).unwrap();
+        let plan = WanModels::plan_before_loading(
+            &tiny_package(),
+            &request,
+            &device.device,
+            &LoadOptions::default(),
+        )
+        .unwrap();
+        let budget = plan.device_peak() - 1;
+        let expected = plan
+            .check(&WanModels::limits_for(&device.device, Some(budget)))
+            .unwrap_err()
+            .to_string();
+        let queue = queue_with(package, FaultInjector::new(), Some(budget));
+        let failed = run_one(&queue, &dir, &project, 0);
+        let message = failed["message"].as_str().unwrap_or_default();
+        assert_eq!(failed["kind"], "failed", "{failed}");
+        assert!(
+            message.contains("does not fit") && message.contains(&expected),
+            "{message}\nexpected {expected}"
+        );
+        // What to change, after the figures.
+        let advice = expected.rsplit(": ").next().unwrap();
+        assert!(advice.split_whitespace().count() >= 4, "{expected}");
+        assert!(cached(&dir).is_empty());
+        let engine = queue.engine.lock().unwrap();
+        assert!(!engine.as_ref().unwrap().is_loaded(), "nothing was loaded");
     }
 
     #[test]

@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use image::RgbImage;
 use models::device::{BackendKind, EngineDevice, Precision};
 use models::pipeline::{
-    GenerateRequest, LoadOptions, PipelineError, PreviewFrames, StepControl, StepPreview, WanModels,
+    FaultInjector, GenerateRequest, LoadOptions, PackageError, PipelineError, PreviewFrames,
+    StepControl, StepPreview, WanModels,
 };
 use models::plan::DeviceLimits;
 use models::taehv::{TaehvConfig, TaehvDecoder};
@@ -31,7 +32,7 @@ use crate::picture::{load_picture, picture_size};
 use crate::project::{store, Engine, Project, ShotSource};
 
 /// Where the engine runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GenerateOptions {
     pub backend: BackendKind,
     pub precision: Precision,
@@ -44,6 +45,24 @@ pub struct GenerateOptions {
     /// Known, it also places the text encoder by itself: on the CPU for a shot that fits the
     /// GPU only that way.
     pub gpu_memory: Option<u64>,
+    /// Device failures to simulate (tests: see [`faults_from_env`]); empty in the product.
+    pub faults: FaultInjector,
+}
+
+/// The variable that simulates device failures in debug builds (see
+/// [`FaultInjector::parse`]: e.g. `oom@step:2`, `device-lost@decoding`, `nan@step:1`).
+pub const INJECT_FAULT_VAR: &str = "MOTIONBOARD_INJECT_FAULT";
+
+/// The failures [`INJECT_FAULT_VAR`] asks to simulate. Read only in debug builds (the ones
+/// tests run): a release build never fails on purpose.
+pub fn faults_from_env() -> Result<FaultInjector, String> {
+    if !cfg!(debug_assertions) {
+        return Ok(FaultInjector::new());
+    }
+    match std::env::var(INJECT_FAULT_VAR) {
+        Ok(spec) => FaultInjector::parse(&spec).map_err(|e| format!("{INJECT_FAULT_VAR}: {e}")),
+        Err(_) => Ok(FaultInjector::new()),
+    }
 }
 
 impl Default for GenerateOptions {
@@ -53,6 +72,7 @@ impl Default for GenerateOptions {
             precision: Precision::Auto,
             text_encoder_on_cpu: false,
             gpu_memory: None,
+            faults: FaultInjector::new(),
         }
     }
 }
@@ -125,6 +145,7 @@ pub struct ShotGenerator {
     /// TAEHV files the step previews may be decoded with.
     preview_decoders: Vec<(TaehvConfig, PathBuf)>,
     gpu_memory: Option<u64>,
+    faults: FaultInjector,
 }
 
 /// The ready TAEHV preview decoders among the model store's `statuses`
@@ -216,6 +237,7 @@ impl ShotGenerator {
             fingerprints: HashMap::new(),
             preview_decoders: Vec::new(),
             gpu_memory: options.gpu_memory,
+            faults: options.faults,
         })
     }
 
@@ -430,6 +452,10 @@ impl ShotGenerator {
         if cancel.load(Ordering::Relaxed) {
             return Err(GenerateError::Cancelled);
         }
+        if text_encoder_on_cpu && self.text_device.is_none() {
+            self.text_device = Some(cpu_text_device()?);
+        }
+        self.check_plan_before_loading(&package.root, &request, index, text_encoder_on_cpu)?;
         let models = self.models_for(&package.root, text_encoder_on_cpu)?;
         let result = models.generate(&request, |p: StepPreview| {
             let go = !cancel.load(Ordering::Relaxed)
@@ -449,6 +475,12 @@ impl ShotGenerator {
         let video = match result {
             Ok(video) => video,
             Err(PipelineError::Cancelled) => return Err(GenerateError::Cancelled),
+            Err(PipelineError::Gpu(failure)) => {
+                return Err(GenerateError::Gpu {
+                    shot: index + 1,
+                    failure,
+                })
+            }
             Err(source) => {
                 return Err(GenerateError::Pipeline {
                     shot: index + 1,
@@ -464,6 +496,53 @@ impl ShotGenerator {
         cache.store(&key, plan.fps, &frames)?;
         record(&cache)?;
         Ok(done(false))
+    }
+
+    /// Drops the loaded model package, freeing its weights: after the device ran out of
+    /// memory the next job starts from an empty device.
+    pub fn unload(&mut self) {
+        self.loaded = None;
+    }
+
+    /// Whether a model package is loaded.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.is_some()
+    }
+
+    /// How a package loads: the text encoder on the CPU device when `text_encoder_on_cpu`
+    /// (opened by then), else beside the transformer.
+    fn load_options(&self, text_encoder_on_cpu: bool) -> LoadOptions {
+        LoadOptions {
+            text_encoder_device: self
+                .text_device
+                .as_ref()
+                .filter(|_| text_encoder_on_cpu)
+                .map(|d| d.device.clone()),
+            faults: self.faults.clone(),
+            ..LoadOptions::default()
+        }
+    }
+
+    /// Refuses `request` with what to change when its memory plan (from the package's
+    /// configs) cannot fit the device, before a weight is read. A package whose configs
+    /// cannot be read is left to loading, which says what is wrong with it.
+    fn check_plan_before_loading(
+        &self,
+        root: &Path,
+        request: &GenerateRequest,
+        index: usize,
+        text_encoder_on_cpu: bool,
+    ) -> Result<(), GenerateError> {
+        let device = &self.device.device;
+        let options = self.load_options(text_encoder_on_cpu);
+        let Ok(plan) = WanModels::plan_before_loading(root, request, device, &options) else {
+            return Ok(());
+        };
+        plan.check(&WanModels::limits_for(device, self.gpu_memory))
+            .map_err(|e| GenerateError::Pipeline {
+                shot: index + 1,
+                source: PipelineError::Plan(e),
+            })
     }
 
     /// The loaded models of the package at `root` with the text encoder where asked, loading
@@ -482,22 +561,14 @@ impl ShotGenerator {
             // Drop the other package before loading this one: both may not fit.
             previous => {
                 drop(previous);
-                let text_encoder_device = if text_encoder_on_cpu {
-                    if self.text_device.is_none() {
-                        self.text_device = Some(cpu_text_device()?);
+                let options = self.load_options(text_encoder_on_cpu);
+                let mut models = match WanModels::load_with(root, &self.device.device, &options) {
+                    Ok(models) => models,
+                    Err(PackageError::Gpu(failure)) => {
+                        return Err(GenerateError::LoadingFailed { failure })
                     }
-                    self.text_device.as_ref().map(|d| d.device.clone())
-                } else {
-                    None
+                    Err(e) => return Err(e.into()),
                 };
-                let mut models = WanModels::load_with(
-                    root,
-                    &self.device.device,
-                    &LoadOptions {
-                        text_encoder_device,
-                        ..LoadOptions::default()
-                    },
-                )?;
                 let decoder = preview_decoder_for(&models, &self.preview_decoders);
                 // Chosen by latent channels, so it fits; a refusal would keep the projection.
                 let _ = models.set_preview_decoder(decoder);

@@ -113,6 +113,13 @@ pub enum DownloadError {
         source: std::io::Error,
         hint: &'static str,
     },
+    /// A URL the download may not use: plain HTTP to another machine, or another scheme.
+    #[error(
+        "refused to download from {url}: {reason}. Models come over HTTPS; plain HTTP only \
+         from a mirror on this machine (localhost) or one you set yourself (--base-url, \
+         MOTIONBOARD_MODELS_URL), never after a redirect elsewhere"
+    )]
+    Insecure { url: String, reason: String },
     /// A downloaded file failed verification and was deleted.
     #[error("{file} was rejected and deleted: {reason}")]
     Rejected { file: String, reason: String },
@@ -374,7 +381,10 @@ impl<'a> Downloader<'a> {
             url: url.clone(),
             reason,
         };
-        let answer = self.get(&url, 0).map_err(|e| failed(e.to_string()))?;
+        let answer = self.get(&url, 0).map_err(|e| match e {
+            GetError::Network(e) => failed(e.to_string()),
+            GetError::Refused(e) => e,
+        })?;
         if answer.status != 200 {
             return Err(http_error(&answer.url, answer.status));
         }
@@ -506,9 +516,10 @@ impl<'a> Downloader<'a> {
                 offset = 0;
             }
         }
-        let answer = self
-            .get(url, offset)
-            .map_err(|e| Attempt::Retry(e.to_string()))?;
+        let answer = self.get(url, offset).map_err(|e| match e {
+            GetError::Network(e) => Attempt::Retry(e.to_string()),
+            GetError::Refused(e) => Attempt::Fatal(e),
+        })?;
         if answer.sha256.is_some() && expected.sha256.is_none() {
             expected.sha256 = answer.sha256.clone();
         }
@@ -616,16 +627,23 @@ impl<'a> Downloader<'a> {
 
     /// GET `url` from byte `offset`, following redirects by hand so the Hub's `X-Linked-*`
     /// headers (on its redirect, not on the CDN's answer) are seen.
-    fn get(&self, url: &str, offset: u64) -> Result<Answer, ureq::Error> {
+    /// Every URL, the first and each redirect's, must pass [`transport_allowed`].
+    fn get(&self, url: &str, offset: u64) -> Result<Answer, GetError> {
         let mut url = url.to_owned();
         let mut sha256 = None;
         let mut linked_size = None;
         for _ in 0..=MAX_REDIRECTS {
+            transport_allowed(&url, &self.base_url).map_err(|reason| {
+                GetError::Refused(DownloadError::Insecure {
+                    url: url.clone(),
+                    reason,
+                })
+            })?;
             let mut request = self.agent.get(&url);
             if offset > 0 {
                 request = request.header("Range", &format!("bytes={offset}-"));
             }
-            let response = request.call()?;
+            let response = request.call().map_err(GetError::Network)?;
             let header = |name: &str| {
                 response
                     .headers()
@@ -671,7 +689,61 @@ impl<'a> Downloader<'a> {
                 body: response.into_body(),
             });
         }
-        Err(ureq::Error::TooManyRedirects)
+        Err(GetError::Network(ureq::Error::TooManyRedirects))
+    }
+}
+
+/// Why a request was not answered.
+enum GetError {
+    /// The network (worth retrying).
+    Network(ureq::Error),
+    /// A URL the download may not use (never retried).
+    Refused(DownloadError),
+}
+
+/// The scheme and host (lowercase, without port or user) of `url`.
+fn scheme_and_host(url: &str) -> Option<(String, String)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    let host = match host_port.strip_prefix('[') {
+        // [::1]:8080
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host_port.split(':').next().unwrap_or(""),
+    };
+    Some((scheme.to_ascii_lowercase(), host.to_ascii_lowercase()))
+}
+
+/// Whether `url` may be fetched for a download from `base_url`: HTTPS always; plain HTTP only
+/// from this machine (a local mirror: localhost, 127.x.x.x, ::1) or from the host of a base URL
+/// the creator set instead of the Hub's (an explicit mirror). So a redirect can never turn an
+/// HTTPS download into a plain one to another machine.
+fn transport_allowed(url: &str, base_url: &str) -> Result<(), String> {
+    let Some((scheme, host)) = scheme_and_host(url) else {
+        return Err("not an http(s) URL".into());
+    };
+    if host.is_empty() {
+        return Err("no host".into());
+    }
+    match scheme.as_str() {
+        "https" => Ok(()),
+        "http" => {
+            let local = host == "localhost"
+                || host.ends_with(".localhost")
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            let mirror = base_url.trim_end_matches('/') != DEFAULT_BASE_URL
+                && scheme_and_host(base_url) == Some((scheme.clone(), host.clone()));
+            if local || mirror {
+                Ok(())
+            } else {
+                Err(format!(
+                    "plain HTTP to {host} could be read or changed on the way"
+                ))
+            }
+        }
+        other => Err(format!("{other}: only https (or http from a local mirror)")),
     }
 }
 
@@ -837,6 +909,78 @@ mod tests {
             resolve(url, "y.safetensors"),
             "https://huggingface.co/Org/Repo/resolve/main/vae/y.safetensors"
         );
+    }
+
+    #[test]
+    fn downloads_are_https_except_from_a_local_or_chosen_mirror() {
+        let hub = DEFAULT_BASE_URL;
+        let file = "https://huggingface.co/Org/Repo/resolve/main/vae/x.safetensors";
+        assert_eq!(transport_allowed(file, hub), Ok(()));
+        assert_eq!(transport_allowed("https://cdn-lfs.hf.co/abc", hub), Ok(()));
+        // The Hub redirecting to plain HTTP elsewhere.
+        let err = transport_allowed("http://cdn.example/abc", hub).unwrap_err();
+        assert!(err.contains("plain HTTP to cdn.example"), "{err}");
+        assert!(transport_allowed("http://huggingface.co/x", hub).is_err());
+        for local in [
+            "http://127.0.0.1:8080/x",
+            "http://localhost/x",
+            "http://[::1]:9000/x",
+            "http://mirror.localhost/x",
+        ] {
+            assert_eq!(transport_allowed(local, hub), Ok(()), "{local}");
+        }
+        // A mirror the creator set, and only its own host.
+        let mirror = "http://models.lan:8000";
+        assert_eq!(
+            transport_allowed("http://models.lan:8000/a/b", mirror),
+            Ok(())
+        );
+        assert!(transport_allowed("http://other.lan/a", mirror).is_err());
+        // Look-alike hosts and other schemes.
+        assert!(transport_allowed("http://127.0.0.1.evil.com/x", hub).is_err());
+        assert!(transport_allowed("http://localhost.evil.com/x", hub).is_err());
+        assert!(transport_allowed("http://user@evil.com/x", hub).is_err());
+        assert!(transport_allowed("file:///etc/passwd", hub).is_err());
+        assert!(transport_allowed("ftp://huggingface.co/x", hub).is_err());
+    }
+
+    #[test]
+    fn a_redirect_to_plain_http_elsewhere_is_refused_and_not_retried() {
+        // A local mirror that redirects to plain HTTP on another machine.
+        use std::io::{BufRead, BufReader};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let requests = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = requests.clone();
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                counted.fetch_add(1, Ordering::SeqCst);
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                    line.clear();
+                }
+                let _ = stream.write_all(
+                    b"HTTP/1.1 302 Found\r\nLocation: http://203.0.113.9/x.safetensors\r\n\
+                      Content-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+            }
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let locations = Locations::in_data_dir(dir.path(), None);
+        let cancel = AtomicBool::new(false);
+        let mut progress = |_: &DownloadProgress| {};
+        let err = Downloader::new(&base, &locations, &cancel, &mut progress)
+            .download("taew2_1")
+            .unwrap_err();
+        assert!(matches!(err, DownloadError::Insecure { .. }), "{err}");
+        assert!(err.to_string().contains("203.0.113.9"), "{err}");
+        assert_eq!(
+            requests.load(Ordering::SeqCst),
+            1,
+            "asked once, not retried"
+        );
+        assert!(!locations.models.exists());
     }
 
     #[test]

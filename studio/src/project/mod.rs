@@ -1,5 +1,6 @@
 //! The project folder: project.json (versioned schema) + assets/ + an autosave.
 
+pub mod confine;
 pub mod schema;
 pub mod store;
 pub mod upgrade;

@@ -16,7 +16,7 @@ use ts_rs::TS;
 use super::schema::{
     Project, MAX_SHOT_SECONDS, MAX_TRANSITION_SECONDS, MIN_SHOT_SECONDS, SCHEMA_VERSION,
 };
-use super::upgrade;
+use super::{confine, upgrade};
 use crate::audio::{self, AudioError};
 use crate::motion::MotionError;
 use crate::picture::{self, PictureError};
@@ -265,13 +265,22 @@ fn check_asset_path(asset: &str) -> Result<(), String> {
     }
 }
 
-/// The absolute path of an asset of the project in `dir`.
+/// The path of an asset of the project in `dir`, for reading or writing: a name that is not
+/// a file inside `assets/`, or one that leads outside the folder through a link, is refused.
 pub fn asset_path(dir: &Path, asset: &str) -> Result<PathBuf, ProjectError> {
-    check_asset_path(asset).map_err(|reason| ProjectError::Invalid {
+    let invalid = |reason| ProjectError::Invalid {
         path: dir.join(PROJECT_FILE),
         reason,
-    })?;
-    Ok(dir.join(asset))
+    };
+    check_asset_path(asset).map_err(invalid)?;
+    let path = dir.join(asset);
+    if !confine::stays_inside(dir, &path) {
+        return Err(invalid(format!(
+            "\"{asset}\" is a link that leads outside the project folder: a project may only \
+             use files inside its own folder; replace the link with the file itself"
+        )));
+    }
+    Ok(path)
 }
 
 /// Reads project.json from `dir`.
@@ -413,7 +422,7 @@ pub fn import_image_with(
         "{ASSETS_DIR}/{hex}.{}",
         picture::extension_of(decoded.format)
     );
-    let dst = dir.join(&asset);
+    let dst = asset_path(dir, &asset)?;
     if !dst.exists() {
         fs::create_dir_all(dir.join(ASSETS_DIR)).map_err(io_err("create", dir))?;
         write_atomic(&dst, &bytes)?;
@@ -431,7 +440,7 @@ pub fn import_image_with(
     };
     let (w, h) = small.dimensions();
     let scaled_asset = format!("{ASSETS_DIR}/{hex}-{w}x{h}.jpg");
-    let scaled_dst = dir.join(&scaled_asset);
+    let scaled_dst = asset_path(dir, &scaled_asset)?;
     if !scaled_dst.exists() {
         let mut jpeg = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92)
@@ -496,7 +505,7 @@ pub fn import_audio(dir: &Path, source: &Path) -> Result<ImportedAudio, ProjectE
     let hash = Sha256::digest(&bytes);
     let hex: String = hash.iter().take(16).map(|b| format!("{b:02x}")).collect();
     let asset = format!("{ASSETS_DIR}/{hex}.{}", audio_extension(&bytes));
-    let dst = dir.join(&asset);
+    let dst = asset_path(dir, &asset)?;
     if !dst.exists() {
         fs::create_dir_all(dir.join(ASSETS_DIR)).map_err(io_err("create", dir))?;
         write_atomic(&dst, &bytes)?;
