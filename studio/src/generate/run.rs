@@ -403,8 +403,8 @@ impl ShotGenerator {
             Some(loaded) if loaded.root == root => loaded,
             // Drop the other package before loading this one: both may not fit.
             _ => {
-                let mut models = WanModels::load_with(
-                    root,
+                let mut models = WanModels::from_package_with(
+                    &crate::model_store::open::open_for_user(root)?,
                     &self.device.device,
                     &LoadOptions {
                         text_encoder_device: self.text_device.as_ref().map(|d| d.device.clone()),
