@@ -251,7 +251,15 @@ fn set_status(
         bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
         soundness,
     };
-    let files = match open_package(transformer, locations) {
+    let opened = open_package(transformer, locations);
+    // The opened set knows its generation (per-token timesteps: Wan2.2) better than the
+    // transformer's channel count, which only the published sizes tell apart.
+    let version = match &opened {
+        Ok(package) if package.expand_timesteps() => WanVersion::Wan22,
+        Ok(_) => WanVersion::Wan21,
+        Err(_) => version,
+    };
+    let files = match opened {
         Ok(package) => check_set(&package)
             .into_iter()
             .map(|(role, path, soundness)| row(role, &path, soundness))
@@ -470,7 +478,8 @@ fn local_files(models: &Path, claimed: &[PathBuf]) -> Vec<PackageStatus> {
         let mut paths: Vec<PathBuf> = entries
             .flatten()
             .map(|e| e.path())
-            .filter(|p| p.is_file() && !hidden(p) && !claimed.contains(p))
+            // A tokenizer.json is the tokenizer a text encoder file without one uses.
+            .filter(|p| p.is_file() && !hidden(p) && !claimed.contains(p) && !is_tokenizer(p))
             .collect();
         paths.sort();
         for path in paths {
@@ -519,6 +528,10 @@ fn subfolders(dir: &Path) -> Vec<PathBuf> {
         .collect();
     out.sort();
     out
+}
+
+fn is_tokenizer(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == "tokenizer.json")
 }
 
 /// Names starting with a dot: imports and copies in progress, which are not models yet.
