@@ -72,13 +72,20 @@ impl Sandbox {
         self.dir.path().join(name)
     }
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(motionboard_bin())
+        self.run_with(args, &[])
+    }
+    fn run_with(&self, args: &[&str], env: &[(&str, &Path)]) -> Output {
+        let mut command = Command::new(motionboard_bin());
+        command
             .args(args)
             .env("MOTIONBOARD_DATA_DIR", self.data())
             .env("HF_HUB_CACHE", self.dir.path().join("hf"))
             .env_remove("MOTIONBOARD_MODELS_URL")
-            .output()
-            .expect("run motionboard")
+            .env_remove("MOTIONBOARD_CATALOG");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        command.output().expect("run motionboard")
     }
 }
 
@@ -768,4 +775,82 @@ fn the_list_is_also_json() {
     assert_eq!(local["files"].as_array().unwrap().len(), 3);
     let vae = packages.iter().find(|p| p["id"] == "wan2.1-vae").unwrap();
     assert_eq!(vae["files"][0]["soundness"]["state"], "missing");
+}
+
+#[test]
+fn a_starter_set_from_a_catalog_file_downloads_through_the_apps_mirror() {
+    let sandbox = Sandbox::new();
+    let hub = Hub::start();
+    let set = fixture("wan_tiny_t2v_comfy");
+    let repo = "Test-Org/Tiny_ComfyUI_repackaged";
+    let files = [
+        ("dit", "diffusion_models/wan_tiny_t2v_fp16.safetensors"),
+        ("vae", "vae/wan_tiny_vae.safetensors"),
+        (
+            "text_encoder",
+            "text_encoders/umt5_tiny_fp8_e4m3fn_scaled.safetensors",
+        ),
+    ];
+    let mut entries = Vec::new();
+    for (role, file) in files {
+        let bytes = std::fs::read(set.join(file)).unwrap();
+        entries.push(serde_json::json!({
+            "role": role, "repo": repo, "repo_path": format!("split_files/{file}"),
+            "bytes": bytes.len(),
+        }));
+        hub.add_file(&format!("{repo}/split_files/{file}"), bytes);
+    }
+    let catalog = sandbox.path("catalog.json");
+    std::fs::write(
+        &catalog,
+        serde_json::json!({"packages": [{
+            "id": "tiny-starter", "name": "Tiny starter", "version": "wan21", "files": entries,
+        }]})
+        .to_string(),
+    )
+    .unwrap();
+    // The mirror the app's Models panel saved.
+    std::fs::create_dir_all(sandbox.data()).unwrap();
+    std::fs::write(
+        sandbox.data().join("models.json"),
+        serde_json::json!({ "download_mirror": hub.url }).to_string(),
+    )
+    .unwrap();
+    let env = [("MOTIONBOARD_CATALOG", catalog.as_path())];
+
+    let listed = |sandbox: &Sandbox| -> serde_json::Value {
+        let out = sandbox.run_with(&["models", "list", "--json"], &env);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let first = list[0].clone();
+        assert_eq!(
+            first["id"], "tiny-starter",
+            "the catalog file's set comes first"
+        );
+        first
+    };
+    assert_eq!(listed(&sandbox)["ready"], false);
+    let out = sandbox.run_with(&["models", "download", "tiny-starter"], &env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let requested: Vec<String> = hub.requests().into_iter().map(|(path, _)| path).collect();
+    assert_eq!(requested.len(), 3, "{requested:?}");
+    // Each file fetched once, from the mirror (the CDN the mirror redirected to).
+    assert!(requested
+        .iter()
+        .all(|p| p.starts_with(&format!("{repo}/split_files/"))));
+    let set_status = listed(&sandbox);
+    assert_eq!(set_status["ready"], true, "{set_status}");
+    assert!(set_status["root"]
+        .as_str()
+        .unwrap()
+        .ends_with("diffusion_models/wan_tiny_t2v_fp16.safetensors"));
+    // Checked against the configs the files carry: the same tiny files named as a published
+    // package's are judged by the published shapes.
+    let out = sandbox.run_with(&["models", "list", "--json"], &[]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["id"] != "tiny-starter"));
 }

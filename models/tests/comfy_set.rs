@@ -6,7 +6,8 @@
 //! with per-tensor scales, carrying its SentencePiece model; no configs, no tokenizer.json.
 //! The diffusers folder it is compared with is `wan_tiny_t2v/` with its weights replaced by
 //! exactly the values those files hold (fp16-rounded, fp8-dequantised), so the two must give
-//! the same video.
+//! the same video: on flex, and on wgpu (Mesa's lavapipe where there is no GPU; Debian's
+//! `mesa-vulkan-drivers`).
 
 mod common;
 
@@ -38,8 +39,18 @@ fn request() -> GenerateRequest {
 
 /// The frames in [0, 1] (the pipeline hands back 8-bit pixels).
 fn generate(package: &Path) -> Vec<f32> {
-    let mut wan = WanModels::load(package, &Device::flex()).unwrap();
-    wan.generate(&request(), |_| StepControl::Continue)
+    generate_on(package, &Device::flex(), &request())
+}
+
+fn generate_on(package: &Path, device: &Device, request: &GenerateRequest) -> Vec<f32> {
+    let mut wan = WanModels::load(package, device).unwrap_or_else(|e| {
+        panic!(
+            "{} does not load on {device:?} (for wgpu without a GPU: apt install \
+             mesa-vulkan-drivers): {e}",
+            package.display()
+        )
+    });
+    wan.generate(request, |_| StepControl::Continue)
         .unwrap()
         .pixels
         .into_iter()
@@ -162,6 +173,29 @@ fn a_comfyui_set_generates_as_the_same_weights_in_diffusers_layout() {
         rel > 1e-5,
         "the rounded weights should change the video a little"
     );
+}
+
+/// The same comparison on the GPU path (wgpu in f32), shortened to one frame and two steps:
+/// lavapipe compiles a kernel for every new shape.
+#[test]
+fn on_wgpu_a_comfyui_set_generates_as_the_same_weights_in_diffusers_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let diffusers = equivalent_diffusers_package(dir.path());
+    let device = Device::wgpu(burn::tensor::DeviceKind::DefaultDevice);
+    let mut short = request();
+    short.frames = 1;
+    short.steps = 2;
+    let from_comfy = generate_on(&comfy(), &device, &short);
+    let from_diffusers = generate_on(&diffusers, &device, &short);
+    let (max_abs, rel) = errors(&from_comfy, &from_diffusers);
+    println!("wgpu: ComfyUI set vs diffusers layout: max abs {max_abs:.3e} rel {rel:.3e}");
+    // The same weights and arithmetic on one device: at most a rounding's 8-bit level apart.
+    assert!(max_abs <= 1.0 / 255.0 + 1e-6, "max abs error {max_abs:.3e}");
+    // And the GPU's video is the CPU's, to the precision wgpu's f32 kernels keep.
+    let on_flex = generate_on(&comfy(), &Device::flex(), &short);
+    let (max_abs, rel_flex) = errors(&from_comfy, &on_flex);
+    println!("ComfyUI set on wgpu vs flex: max abs {max_abs:.3e} rel {rel_flex:.3e}");
+    assert!(rel_flex < 2e-2, "relative error {rel_flex:.3e}");
 }
 
 #[test]

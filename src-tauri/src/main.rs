@@ -72,6 +72,7 @@ fn main() {
             commands::models::cancel_download,
             commands::models::import_model,
             commands::models::set_comfyui_folder,
+            commands::models::set_download_mirror,
             commands::models::memory_estimate,
             dialogs::pick_model_file,
             dialogs::pick_models_folder,

@@ -1,10 +1,13 @@
 // The real Motionboard app in a real window (run under Xvfb), driven like a creator would:
 // import a picture, draw a motion path with the pointer, undo and redo it, export, and read
 // the exported file back with ffprobe; then a three-shot story with a trimmed sound clip,
-// reordered on the storyboard and exported as one MP4 with sound.
+// reordered on the storyboard and exported as one MP4 with sound; and the Models panel
+// installing a starter set from a local mirror.
 //
 // Needs: MOTIONBOARD_APP (the built app), tauri-driver and WebKitWebDriver on PATH, ffmpeg.
 import { spawn, spawnSync, execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createServer } from "node:http";
 import { cpSync, mkdtempSync, mkdirSync, writeFileSync, existsSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname, basename } from "node:path";
@@ -838,5 +841,87 @@ await withApp("en-US", async () => {
   MOTIONBOARD_ENGINE_DEVICE: "flex",
   HF_HUB_CACHE: join(work, "data-clip", "no-hf-cache"),
 });
+// The Models panel installs a starter set from a mirror the creator sets: a local Hub-like
+// server (HF's `/<repo>/resolve/<revision>/<file>` paths, sha256 in X-Linked-Etag) serves the
+// committed tiny ComfyUI-layout set, which a catalog file (MOTIONBOARD_CATALOG) offers as a
+// starter set. A mirror over plain http to another host is refused; the local one is taken,
+// the set downloads, is verified, and shows as ready.
+const mirrorData = join(work, "data-mirror");
+const tinySet = join(here, "..", "..", "models", "fixtures", "wan_tiny_t2v_comfy");
+const tinyRepo = "Motionboard-Test/Wan_tiny_ComfyUI_repackaged";
+const tinyFiles = [
+  ["dit", "diffusion_models/wan_tiny_t2v_fp16.safetensors"],
+  ["vae", "vae/wan_tiny_vae.safetensors"],
+  ["text_encoder", "text_encoders/umt5_tiny_fp8_e4m3fn_scaled.safetensors"],
+].map(([role, file]) => ({ role, file, repo_path: `split_files/${file}`, bytes: readFileSync(join(tinySet, file)).length }));
+const catalogFile = join(work, "tiny-catalog.json");
+writeFileSync(
+  catalogFile,
+  JSON.stringify({
+    packages: [
+      {
+        id: "wan-tiny-t2v-starter",
+        name: "Tiny Wan2.1 starter (ComfyUI files, fp8 text encoder)",
+        version: "wan21",
+        files: tinyFiles.map(({ role, repo_path, bytes }) => ({ role, repo: tinyRepo, repo_path, bytes })),
+      },
+    ],
+  }),
+);
+const served = [];
+const hub = createServer((req, res) => {
+  const prefix = `/${tinyRepo}/resolve/main/`;
+  const path = decodeURIComponent((req.url ?? "").split("?")[0]);
+  const wanted = path.startsWith(prefix) && tinyFiles.find((f) => f.repo_path === path.slice(prefix.length));
+  if (req.method !== "GET" || !wanted) {
+    res.writeHead(404, { "content-type": "text/plain" }).end("Entry not found");
+    return;
+  }
+  served.push(wanted.file);
+  const bytes = readFileSync(join(tinySet, wanted.file));
+  res.writeHead(200, {
+    "content-type": "application/octet-stream",
+    "content-length": bytes.length,
+    "x-linked-size": bytes.length,
+    "x-linked-etag": `"${createHash("sha256").update(bytes).digest("hex")}"`,
+  });
+  res.end(bytes);
+});
+await new Promise((resolve) => hub.listen(0, "127.0.0.1", resolve));
+const mirrorUrl = `http://127.0.0.1:${hub.address().port}`;
+await withApp("en-US", async () => {
+  step("the Models panel lists the starter set, not installed");
+  await session.click("models-button");
+  await session.waitFor("the models panel", () => session.find("models-panel"));
+  const row = `[data-testid="model-package"][data-id="wan-tiny-t2v-starter"]`;
+  await session.waitFor("the starter set listed", () => session.exec(`return !!document.querySelector('${row}');`));
+  assert.equal(await session.exec(`return document.querySelector('${row}').dataset.ready;`), "false");
+
+  step("a plain-http mirror on another host is refused");
+  await setField("models-mirror", "http://hf-mirror.example.com");
+  await session.click("models-save-mirror");
+  await session.waitFor("the reason", () => session.find("models-mirror-error"));
+  assert.match(await session.text("models-mirror-error"), /must use https:\/\/, except one on this computer/);
+  const panelMirror = () => session.exec(`return document.querySelector('[data-testid="models-panel"]').dataset.mirror;`);
+  assert.equal(await panelMirror(), "", "nothing saved");
+
+  step(`the local mirror ${mirrorUrl} is taken and the set downloads from it`);
+  await setField("models-mirror", `${mirrorUrl}/`);
+  await session.click("models-save-mirror");
+  await session.waitFor("the mirror saved", async () => (await panelMirror()) === mirrorUrl);
+  assert.equal(JSON.parse(readFileSync(join(mirrorData, "models.json"), "utf8")).download_mirror, mirrorUrl);
+  await session.exec(`document.querySelector('${row} [data-testid="model-download"]').click();`);
+  await session.waitFor("the set ready", () => session.exec(`return document.querySelector('${row}')?.dataset.ready === "true";`), 60000);
+  assert.deepEqual([...served].sort(), tinyFiles.map((f) => f.file).sort(), "each file fetched once from the mirror");
+  for (const { file } of tinyFiles) assert.ok(existsSync(join(mirrorData, "models", file)), `${file} installed`);
+  await sleep(300);
+  writeFileSync(join(outDir, "app-models-mirror.png"), await session.screenshot());
+}, {
+  MOTIONBOARD_DATA_DIR: mirrorData,
+  MOTIONBOARD_CATALOG: catalogFile,
+  MOTIONBOARD_ENGINE_DEVICE: "flex",
+  HF_HUB_CACHE: join(mirrorData, "no-hf-cache"),
+});
+hub.close();
 if (process.exitCode) process.exit(process.exitCode);
 console.log("e2e: passed");

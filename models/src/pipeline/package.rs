@@ -110,6 +110,23 @@ impl WanPackage {
         Self::from_single_files(SingleFiles::find(path)?)
     }
 
+    /// [`Self::open`], where a model in single files may also take its VAE or text encoder
+    /// from the folders `also` (see [`SingleFiles::find_in`]).
+    pub fn open_in(path: impl AsRef<Path>, also: &[PathBuf]) -> Result<Self, PackageError> {
+        let path = path.as_ref();
+        if also.is_empty() || (path.is_dir() && path.join("model_index.json").is_file()) {
+            return Self::open(path);
+        }
+        match Self::open(path) {
+            Ok(package) => Ok(package),
+            // Only a set of single files looks further; anything else says what it said.
+            Err(first) => match SingleFiles::find_in(path, also) {
+                Ok(files) => Self::from_single_files(files),
+                Err(_) => Err(first),
+            },
+        }
+    }
+
     /// A package from single files (checked against each other's shapes when loaded).
     pub fn from_single_files(files: SingleFiles) -> Result<Self, PackageError> {
         let configs = files.configs()?;

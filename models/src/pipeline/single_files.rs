@@ -72,6 +72,13 @@ impl SingleFiles {
     /// would do, the one that fits the transformer is taken, the smallest first (an fp8 text
     /// encoder before an fp16 one).
     pub fn find(path: &Path) -> Result<Self, PackageError> {
+        Self::find_in(path, &[])
+    }
+
+    /// [`Self::find`], also looking in `also` (searched after the transformer's own folders)
+    /// for a VAE or text encoder that is not beside it: a umT5 file kept in another models
+    /// folder tree (the app's, another ComfyUI install) completes the set.
+    pub fn find_in(path: &Path, also: &[PathBuf]) -> Result<Self, PackageError> {
         let missing = |path: &Path, hint: String| PackageError::Missing {
             path: path.to_owned(),
             hint,
@@ -138,6 +145,7 @@ impl SingleFiles {
                 out.push(own.to_owned());
             }
             out.extend(folders.iter().map(|f| root.join(f)));
+            out.extend(also.iter().cloned());
             out
         };
         let vae = candidates(&search(&VAE_FOLDERS), FileKind::Vae)

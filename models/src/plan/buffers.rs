@@ -59,6 +59,15 @@ impl PlanConfigs {
             reason: e.to_string(),
         };
         let package = crate::pipeline::WanPackage::open(root).map_err(bad)?;
+        Self::from_package(&package)
+    }
+
+    /// The configs of an opened package.
+    pub fn from_package(package: &crate::pipeline::WanPackage) -> Result<Self, PlanError> {
+        let bad = |e: crate::pipeline::PackageError| PlanError::Config {
+            path: package.root().to_owned(),
+            reason: e.to_string(),
+        };
         Ok(Self {
             dit: package.transformer().map_err(bad)?.config,
             vae: package.vae().map_err(bad)?.config,

@@ -12,9 +12,11 @@ use studio::generate::package::{choose, ChosenPackage};
 use studio::generate::plan::PackageTraits;
 use studio::generate::ShotPlan;
 use studio::model_store::locations::remember_comfyui;
+use studio::model_store::open::configs_for_user;
 use studio::model_store::{
-    base_url_from_env, data_dir, import, list, plan, DownloadProgress, Downloader, Imported,
-    Installed, Locations, MemoryEstimate, MemoryPlan, PackageConfigs, PackageStatus, ShotSize,
+    data_dir, download_base_url, import, list, plan, remember_mirror, remembered_mirror,
+    DownloadProgress, Downloader, Imported, Installed, Locations, MemoryEstimate, MemoryPlan,
+    PackageConfigs, PackageStatus, ShotSize,
 };
 use studio::project::{Engine, Project};
 use tauri::ipc::Channel;
@@ -40,6 +42,8 @@ pub struct ModelsOverview {
     pub models_folder: String,
     /// The ComfyUI models folder searched too, if one is set.
     pub comfyui: Option<String>,
+    /// The mirror downloads come from instead of the Hugging Face Hub, if one is set.
+    pub mirror: Option<String>,
     pub packages: Vec<PackageStatus>,
 }
 
@@ -52,6 +56,7 @@ fn overview() -> Result<ModelsOverview, String> {
     Ok(ModelsOverview {
         models_folder: locations.models.display().to_string(),
         comfyui: locations.comfyui.as_ref().map(|p| p.display().to_string()),
+        mirror: remembered_mirror(&data_dir().map_err(ui_error)?),
         packages: list(&locations),
     })
 }
@@ -78,7 +83,7 @@ pub async fn download_model(
     cancel.store(false, Ordering::SeqCst);
     tauri::async_runtime::spawn_blocking(move || {
         let locations = locations()?;
-        let base_url = base_url_from_env();
+        let base_url = download_base_url(&data_dir().map_err(ui_error)?);
         let mut last: Option<Instant> = None;
         let mut progress = |p: &DownloadProgress| {
             let finished = p.total == Some(p.bytes);
@@ -119,6 +124,19 @@ pub async fn set_comfyui_folder(folder: Option<String>) -> Result<ModelsOverview
     tauri::async_runtime::spawn_blocking(move || {
         let data = data_dir().map_err(ui_error)?;
         remember_comfyui(&data, folder.as_deref().map(Path::new)).map_err(ui_error)?;
+        overview()
+    })
+    .await
+    .map_err(ui_error)?
+}
+
+/// Checks and remembers the mirror downloads come from (or forgets it with `None` or an empty
+/// text), and returns the overview with it. A refused address is not saved and says why.
+#[tauri::command]
+pub async fn set_download_mirror(mirror: Option<String>) -> Result<ModelsOverview, String> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let data = data_dir().map_err(ui_error)?;
+        remember_mirror(&data, mirror.as_deref()).map_err(ui_error)?;
         overview()
     })
     .await
@@ -169,7 +187,7 @@ fn package_for(
     };
     match installed {
         Some(chosen) => {
-            let configs = PackageConfigs::load(&chosen.root).map_err(ui_error)?;
+            let configs = configs_for_user(&chosen.root).map_err(ui_error)?;
             let name = package_name(&chosen.root);
             Ok((
                 name,

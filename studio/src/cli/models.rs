@@ -11,9 +11,10 @@ use studio::model_store::catalog::{catalog, Source};
 use studio::model_store::check::{check_file, check_package, identify, is_package};
 use studio::model_store::download::Stage;
 use studio::model_store::memory::{engine_plan, gib};
+use studio::model_store::open::configs_for_user;
 use studio::model_store::{
-    base_url_from_env, import, list, plan, DownloadProgress, Downloader, Locations, PackageConfigs,
-    Role, ShotSize, Soundness,
+    data_dir, download_base_url, import, list, plan, DownloadProgress, Downloader, Locations,
+    PackageConfigs, Role, ShotSize, Soundness,
 };
 
 #[derive(Args)]
@@ -71,7 +72,8 @@ struct CheckArgs {
 struct DownloadArgs {
     /// The package id (see `motionboard models list`).
     id: String,
-    /// Where to download from (default: MOTIONBOARD_MODELS_URL or https://huggingface.co).
+    /// Where to download from (default: the mirror set in the app's Models panel, else
+    /// MOTIONBOARD_MODELS_URL, else https://huggingface.co).
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
 }
@@ -337,7 +339,10 @@ fn progress_printer() -> impl FnMut(&DownloadProgress) {
 
 fn download(args: DownloadArgs) -> Result<()> {
     let locations = Locations::for_user(None)?;
-    let base_url = args.base_url.unwrap_or_else(base_url_from_env);
+    let base_url = match args.base_url {
+        Some(url) => url,
+        None => download_base_url(&data_dir()?),
+    };
     let cancel = crate::cancel_on_ctrl_c();
     let mut progress = progress_printer();
     let mut downloader = Downloader::new(&base_url, &locations, &cancel, &mut progress);
@@ -376,7 +381,7 @@ fn memory(args: MemoryArgs) -> Result<()> {
         "wan2.2-ti2v-5b-diffusers" | "wan2.2-ti2v-5b" | "fastwan2.2-ti2v-5b-diffusers" => {
             PackageConfigs::wan22_ti2v_5b()
         }
-        folder => PackageConfigs::load(Path::new(folder))?,
+        folder => configs_for_user(Path::new(folder))?,
     };
     let shot = ShotSize {
         width: args.width,

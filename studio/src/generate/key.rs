@@ -96,8 +96,16 @@ pub fn package_fingerprint(root: &Path) -> std::io::Result<String> {
 
 /// A set of single files named by its transformer file: each file's name, size and header.
 fn single_files_fingerprint(transformer: &Path) -> std::io::Result<String> {
-    let set = models::pipeline::SingleFiles::find(transformer)
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::NotFound, e.to_string()))?;
+    let not_found = |e: String| std::io::Error::new(std::io::ErrorKind::NotFound, e);
+    // Its parts may be in another models folder tree (the store pairs them).
+    let package = crate::model_store::open::open_for_user(transformer)
+        .map_err(|e| not_found(e.to_string()))?;
+    let set = package.single_files().ok_or_else(|| {
+        not_found(format!(
+            "{} is not a set of single files",
+            transformer.display()
+        ))
+    })?;
     let mut hash = Sha256::new();
     for path in [&set.transformer, &set.vae, &set.text_encoder] {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned());

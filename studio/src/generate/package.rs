@@ -4,8 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use models::pipeline::WanPackage;
-
 use super::error::GenerateError;
 use super::plan::PackageTraits;
 use crate::project::{Engine, Generation};
@@ -21,7 +19,7 @@ pub struct ChosenPackage {
 
 /// Reads what planning needs of the package at `root`.
 pub fn inspect(root: &Path) -> Result<ChosenPackage, GenerateError> {
-    let package = WanPackage::open(root)?;
+    let package = crate::model_store::open::open_for_user(root)?;
     let image_to_video = package.expand_timesteps();
     Ok(ChosenPackage {
         root: root.to_owned(),

@@ -562,7 +562,9 @@ impl ShotGenerator {
             previous => {
                 drop(previous);
                 let options = self.load_options(text_encoder_on_cpu);
-                let mut models = match WanModels::load_with(root, &self.device.device, &options) {
+                let package = crate::model_store::open::open_for_user(root)?;
+                let loaded = WanModels::from_package_with(&package, &self.device.device, &options);
+                let mut models = match loaded {
                     Ok(models) => models,
                     Err(PackageError::Gpu(failure)) => {
                         return Err(GenerateError::LoadingFailed { failure })

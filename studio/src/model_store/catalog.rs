@@ -6,7 +6,8 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-/// Where downloads come from unless `--base-url` / `MOTIONBOARD_MODELS_URL` says otherwise.
+/// Where downloads come from unless a mirror (the app's setting, `--base-url`,
+/// `MOTIONBOARD_MODELS_URL`) says otherwise.
 pub const DEFAULT_BASE_URL: &str = "https://huggingface.co";
 
 /// Which Wan generation a file belongs to (their latent spaces differ: 16 against 48
@@ -100,6 +101,9 @@ pub struct FileSpec {
     /// Other names the same model goes by in the same repository (other precisions): found
     /// and used when present, never downloaded.
     pub alternatives: &'static [&'static str],
+    /// Checked against the config the file carries in its `__metadata__` rather than the
+    /// published model's (the tiny models of a test catalog, see [`super::catalog_file`]).
+    pub own_config: bool,
 }
 
 impl FileSpec {
@@ -183,12 +187,27 @@ fn umt5_fp8() -> FileSpec {
         repo_path: "split_files/text_encoders/umt5_xxl_fp8_e4m3fn_scaled.safetensors",
         approx_bytes: 6_735 * MB,
         alternatives: &[],
+        own_config: false,
     }
 }
 
 /// Every package Motionboard knows; per model, the starter set (ComfyUI's files with the fp8
-/// text encoder: the smallest download that generates) comes first.
+/// text encoder: the smallest download that generates) comes first. The packages of a
+/// catalog file named by `MOTIONBOARD_CATALOG` come before them all and replace any of the
+/// same id (see [`super::catalog_file`]).
 pub fn catalog() -> Vec<PackageSpec> {
+    let extra = super::catalog_file::from_env();
+    let mut all: Vec<PackageSpec> = extra.to_vec();
+    all.extend(
+        built_in()
+            .into_iter()
+            .filter(|p| !extra.iter().any(|e| e.id == p.id)),
+    );
+    all
+}
+
+/// The packages published on the Hub that Motionboard knows.
+pub fn built_in() -> Vec<PackageSpec> {
     use WanVersion::{Wan21, Wan22};
     vec![
         PackageSpec {
@@ -202,6 +221,7 @@ pub fn catalog() -> Vec<PackageSpec> {
                     repo_path: "split_files/diffusion_models/wan2.1_t2v_1.3B_fp16.safetensors",
                     approx_bytes: 2_838 * MB,
                     alternatives: &["wan2.1_t2v_1.3B_bf16.safetensors"],
+                    own_config: false,
                 },
                 FileSpec {
                     role: Role::Vae(Wan21),
@@ -209,6 +229,7 @@ pub fn catalog() -> Vec<PackageSpec> {
                     repo_path: "split_files/vae/wan_2.1_vae.safetensors",
                     approx_bytes: 254 * MB,
                     alternatives: &[],
+                    own_config: false,
                 },
                 umt5_fp8(),
             ]),
@@ -224,6 +245,7 @@ pub fn catalog() -> Vec<PackageSpec> {
                     repo_path: "split_files/diffusion_models/wan2.2_ti2v_5B_fp16.safetensors",
                     approx_bytes: 9_999 * MB,
                     alternatives: &[],
+                    own_config: false,
                 },
                 FileSpec {
                     role: Role::Vae(Wan22),
@@ -231,6 +253,7 @@ pub fn catalog() -> Vec<PackageSpec> {
                     repo_path: "split_files/vae/wan2.2_vae.safetensors",
                     approx_bytes: 1_410 * MB,
                     alternatives: &[],
+                    own_config: false,
                 },
                 umt5_fp8(),
             ]),
@@ -284,6 +307,7 @@ pub fn catalog() -> Vec<PackageSpec> {
                 repo_path: "split_files/diffusion_models/wan2.1_t2v_1.3B_fp16.safetensors",
                 approx_bytes: 2_840 * MB,
                 alternatives: &["wan2.1_t2v_1.3B_bf16.safetensors"],
+                own_config: false,
             },
         ),
         single(
@@ -295,6 +319,7 @@ pub fn catalog() -> Vec<PackageSpec> {
                 repo_path: "split_files/diffusion_models/wan2.2_ti2v_5B_fp16.safetensors",
                 approx_bytes: 10 * GB,
                 alternatives: &[],
+                own_config: false,
             },
         ),
         single(
@@ -306,6 +331,7 @@ pub fn catalog() -> Vec<PackageSpec> {
                 repo_path: "split_files/vae/wan_2.1_vae.safetensors",
                 approx_bytes: 254 * MB,
                 alternatives: &[],
+                own_config: false,
             },
         ),
         single(
@@ -317,6 +343,7 @@ pub fn catalog() -> Vec<PackageSpec> {
                 repo_path: "split_files/vae/wan2.2_vae.safetensors",
                 approx_bytes: 1_410 * MB,
                 alternatives: &[],
+                own_config: false,
             },
         ),
         single(
@@ -328,6 +355,7 @@ pub fn catalog() -> Vec<PackageSpec> {
                 repo_path: "split_files/text_encoders/umt5_xxl_fp16.safetensors",
                 approx_bytes: 11_400 * MB,
                 alternatives: &["umt5_xxl_fp8_e4m3fn_scaled.safetensors"],
+                own_config: false,
             },
         ),
         single(
@@ -339,6 +367,7 @@ pub fn catalog() -> Vec<PackageSpec> {
                 repo_path: "taew2_1.safetensors",
                 approx_bytes: 23 * MB,
                 alternatives: &[],
+                own_config: false,
             },
         ),
         single(
@@ -350,6 +379,7 @@ pub fn catalog() -> Vec<PackageSpec> {
                 repo_path: "taew2_2.safetensors",
                 approx_bytes: 23 * MB,
                 alternatives: &[],
+                own_config: false,
             },
         ),
     ]

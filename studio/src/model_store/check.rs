@@ -15,7 +15,7 @@ use models::weights::{LoadError, WeightFiles};
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::catalog::{Role, WanVersion};
+use super::catalog::{FileSpec, Role, WanVersion};
 
 /// How many tensor names a report lists before "and N more".
 const LISTED: usize = 4;
@@ -77,6 +77,58 @@ pub fn check_file(path: &Path, role: Role) -> Soundness {
         Role::PreviewDecoder(version) => return check_taehv(&files, version),
     };
     verdict(result, &files, Expected::Exactly(role), role.describe())
+}
+
+/// Checks the file at `path` as the catalog file `spec`: against the published model's config,
+/// or, for a file a catalog file lists ([`FileSpec::own_config`]), against the config the file
+/// carries in its `__metadata__`.
+pub fn check_spec_file(path: &Path, spec: &FileSpec) -> Soundness {
+    if !spec.own_config {
+        return check_file(path, spec.role);
+    }
+    let files = match WeightFiles::open(path) {
+        Ok(files) => files,
+        Err(e) => return open_failure(e),
+    };
+    let Some(text) = files
+        .files()
+        .first()
+        .and_then(|f| f.metadata().get("config").cloned())
+    else {
+        return Soundness::WrongModel {
+            reason: format!(
+                "{} carries no config in its metadata to be checked against",
+                name_of(path)
+            ),
+            missing: 0,
+            unexpected: 0,
+            misshaped: 0,
+        };
+    };
+    let bad_config = |e: serde_json::Error| Soundness::Unreadable {
+        reason: format!("{}: its config does not read: {e}", name_of(path)),
+    };
+    let result = match spec.role {
+        Role::Dit(_) => match serde_json::from_str::<DitConfig>(&text) {
+            Ok(c) => check_dit(&c, &files),
+            Err(e) => return bad_config(e),
+        },
+        Role::Vae(_) => match serde_json::from_str::<VaeConfig>(&text) {
+            Ok(c) => check_vae(&c, &files),
+            Err(e) => return bad_config(e),
+        },
+        Role::TextEncoder => match serde_json::from_str::<T5Config>(&text) {
+            Ok(c) => check_t5(&c, &files),
+            Err(e) => return bad_config(e),
+        },
+        Role::PreviewDecoder(version) => return check_taehv(&files, version),
+    };
+    verdict(
+        result,
+        &files,
+        Expected::Kind(spec.role),
+        spec.role.describe(),
+    )
 }
 
 /// What a checked file should be, for naming a file of another model.

@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use ts_rs::TS;
 
-use models::pipeline::WanPackage;
-
 use super::catalog::{catalog, FileSpec, PackageKind, PackageSpec, Role, Source, WanVersion};
 use super::check::{
-    check_file, check_package, check_set, identify, is_package, package_version, Soundness,
+    check_file, check_package, check_set, check_spec_file, identify, is_package, package_version,
+    Soundness,
 };
 use super::locations::{Locations, Place};
+use super::open::open_package;
 
 /// One file (or one component folder of a diffusers package) of a package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -73,9 +73,11 @@ pub fn list(locations: &Locations) -> Vec<PackageStatus> {
     out.extend(local_packages(&locations.models, &claimed));
     let sets = local_sets(locations, &claimed);
     let mut claimed = claimed;
+    // A set's files are shown in the set (its text encoder may be a file of the models
+    // folder that would otherwise be listed on its own).
     claimed.extend(
         sets.iter()
-            .filter_map(|s| s.files.first().and_then(|f| f.path.as_ref()))
+            .flat_map(|s| s.files.iter().filter_map(|f| f.path.as_ref()))
             .map(PathBuf::from),
     );
     out.extend(sets);
@@ -148,7 +150,7 @@ fn catalog_status(spec: &PackageSpec, locations: &Locations) -> PackageStatus {
                 ..status
             });
             match spec.kind {
-                PackageKind::Pipeline(_) => runnable_set(status),
+                PackageKind::Pipeline(_) => runnable_set(status, locations),
                 _ => status,
             }
         }
@@ -156,16 +158,16 @@ fn catalog_status(spec: &PackageSpec, locations: &Locations) -> PackageStatus {
 }
 
 /// A set of single files whose files are all sound: ready when they open as one package
-/// (the transformer names it; its VAE and text encoder are found beside it), else a row says
-/// why not.
-fn runnable_set(mut status: PackageStatus) -> PackageStatus {
+/// (the transformer names it; its VAE and text encoder are found beside it or in another
+/// models folder tree, see [`open_package`]), else a row says why not.
+fn runnable_set(mut status: PackageStatus, locations: &Locations) -> PackageStatus {
     if !status.ready {
         return status;
     }
     let Some(transformer) = status.files.first().and_then(|f| f.path.clone()) else {
         return status;
     };
-    match WanPackage::open(&transformer) {
+    match open_package(Path::new(&transformer), locations) {
         Ok(_) => status.root = Some(transformer),
         Err(e) => {
             status.files.push(FileStatus {
@@ -176,7 +178,7 @@ fn runnable_set(mut status: PackageStatus) -> PackageStatus {
                 bytes: 0,
                 soundness: Soundness::Unreadable {
                     reason: format!(
-                        "{e} (keep the three files in one models folder: diffusion_models/, \
+                        "{e} (keep the three files in a models folder: diffusion_models/, \
                          vae/, text_encoders/)"
                     ),
                 },
@@ -220,14 +222,20 @@ fn local_sets(locations: &Locations, claimed: &[PathBuf]) -> Vec<PackageStatus> 
             let Ok(Role::Dit(version)) = identify(&transformer) else {
                 continue;
             };
-            out.push(set_status(&transformer, version, place));
+            out.push(set_status(&transformer, version, place, locations));
         }
     }
     out
 }
 
-/// The status of the set a transformer file heads.
-fn set_status(transformer: &Path, version: WanVersion, place: Place) -> PackageStatus {
+/// The status of the set a transformer file heads (found in `place`; its other files may be
+/// in another of `locations`).
+fn set_status(
+    transformer: &Path,
+    version: WanVersion,
+    place: Place,
+    locations: &Locations,
+) -> PackageStatus {
     let name = transformer
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -239,11 +247,19 @@ fn set_status(transformer: &Path, version: WanVersion, place: Place) -> PackageS
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
         path: Some(path.display().to_string()),
-        place: Some(place),
+        place: Some(place_of(path, locations).unwrap_or(place)),
         bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
         soundness,
     };
-    let files = match WanPackage::open(transformer) {
+    let opened = open_package(transformer, locations);
+    // The opened set knows its generation (per-token timesteps: Wan2.2) better than the
+    // transformer's channel count, which only the published sizes tell apart.
+    let version = match &opened {
+        Ok(package) if package.expand_timesteps() => WanVersion::Wan22,
+        Ok(_) => WanVersion::Wan21,
+        Err(_) => version,
+    };
+    let files = match opened {
         Ok(package) => check_set(&package)
             .into_iter()
             .map(|(role, path, soundness)| row(role, &path, soundness))
@@ -275,7 +291,28 @@ fn set_status(transformer: &Path, version: WanVersion, place: Place) -> PackageS
         files,
         ready: false,
     });
-    runnable_set(status)
+    runnable_set(status, locations)
+}
+
+/// Which of `locations` holds `path`.
+fn place_of(path: &Path, locations: &Locations) -> Option<Place> {
+    if path.starts_with(&locations.models) {
+        Some(Place::App)
+    } else if locations
+        .comfyui
+        .as_ref()
+        .is_some_and(|c| path.starts_with(c))
+    {
+        Some(Place::ComfyUi)
+    } else if locations
+        .hf_cache
+        .as_ref()
+        .is_some_and(|c| path.starts_with(c))
+    {
+        Some(Place::HfCache)
+    } else {
+        None
+    }
 }
 
 /// The component rows of a diffusers package.
@@ -368,7 +405,7 @@ fn file_row(spec: &FileSpec, locations: &Locations) -> FileStatus {
         .collect();
     let mut first = None;
     for (path, place) in found {
-        let soundness = check_file(&path, role);
+        let soundness = check_spec_file(&path, spec);
         let row = FileStatus {
             component: role.describe().to_owned(),
             file: path
@@ -441,7 +478,8 @@ fn local_files(models: &Path, claimed: &[PathBuf]) -> Vec<PackageStatus> {
         let mut paths: Vec<PathBuf> = entries
             .flatten()
             .map(|e| e.path())
-            .filter(|p| p.is_file() && !hidden(p) && !claimed.contains(p))
+            // A tokenizer.json is the tokenizer a text encoder file without one uses.
+            .filter(|p| p.is_file() && !hidden(p) && !claimed.contains(p) && !is_tokenizer(p))
             .collect();
         paths.sort();
         for path in paths {
@@ -490,6 +528,10 @@ fn subfolders(dir: &Path) -> Vec<PathBuf> {
         .collect();
     out.sort();
     out
+}
+
+fn is_tokenizer(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == "tokenizer.json")
 }
 
 /// Names starting with a dot: imports and copies in progress, which are not models yet.
@@ -637,6 +679,140 @@ mod tests {
         let why = set.files.last().unwrap().soundness.describe();
         assert!(why.contains("text_encoders"), "{why}");
         assert!(ready_packages(&locations, None).is_empty());
+    }
+
+    /// `component`'s weights of the tiny diffusers package `package` as one ComfyUI-style
+    /// file at `to`, carrying its config.json in `__metadata__` (as the ComfyUI fixtures do).
+    fn single_file(package: &str, component: &str, weights: &str, to: &Path) {
+        let from = fixture(package).join(component);
+        let bytes = std::fs::read(from.join(weights)).unwrap();
+        let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+        let mut header: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&bytes[8..8 + n]).unwrap();
+        let config = std::fs::read_to_string(from.join("config.json")).unwrap();
+        header.insert(
+            "__metadata__".into(),
+            serde_json::json!({ "config": config }),
+        );
+        let mut text = serde_json::to_vec(&header).unwrap();
+        while !text.len().is_multiple_of(8) {
+            text.push(b' ');
+        }
+        let mut out = (text.len() as u64).to_le_bytes().to_vec();
+        out.extend(text);
+        out.extend(&bytes[8 + n..]);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::write(to, out).unwrap();
+    }
+
+    #[test]
+    fn a_wan22_set_takes_its_text_encoder_from_another_models_folder_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let models = data.join("models");
+        let comfy = dir.path().join("ComfyUI/models");
+        // Transformer and VAE in ComfyUI; umT5 (with its tokenizer beside it) in the app's
+        // models folder, where a download puts it.
+        let transformer = comfy.join("diffusion_models/wan_tiny_ti2v_fp16.safetensors");
+        let vae = comfy.join("vae/wan_tiny_ti2v_vae.safetensors");
+        let umt5 = models.join("text_encoders/umt5_tiny.safetensors");
+        single_file(
+            "wan_tiny_ti2v",
+            "transformer",
+            "diffusion_pytorch_model.safetensors",
+            &transformer,
+        );
+        single_file(
+            "wan_tiny_ti2v",
+            "vae",
+            "diffusion_pytorch_model.safetensors",
+            &vae,
+        );
+        single_file("wan_tiny_ti2v", "text_encoder", "model.safetensors", &umt5);
+        std::fs::copy(
+            fixture("wan_tiny_ti2v/tokenizer/tokenizer.json"),
+            umt5.with_file_name("tokenizer.json"),
+        )
+        .unwrap();
+        let mut locations = Locations::in_data_dir(&data, Some(comfy.clone()));
+        locations.hf_cache = None;
+
+        // Alone, the ComfyUI folder is not a set: its text encoder is elsewhere.
+        assert!(models::pipeline::WanPackage::open(&transformer).is_err());
+        let find = |all: &[PackageStatus]| {
+            all.iter()
+                .find(|p| p.name.starts_with("wan_tiny_ti2v_fp16"))
+                .cloned()
+                .expect("the set is listed")
+        };
+        let set = find(&list(&locations));
+        assert!(set.ready, "{set:?}");
+        assert_eq!(set.kind, PackageKind::Pipeline(WanVersion::Wan22));
+        let places: Vec<(String, Option<Place>)> = set
+            .files
+            .iter()
+            .map(|f| (f.file.clone(), f.place))
+            .collect();
+        assert_eq!(
+            places,
+            [
+                (
+                    "wan_tiny_ti2v_fp16.safetensors".into(),
+                    Some(Place::ComfyUi)
+                ),
+                ("wan_tiny_ti2v_vae.safetensors".into(), Some(Place::ComfyUi)),
+                ("umt5_tiny.safetensors".into(), Some(Place::App)),
+            ]
+        );
+        let ready = ready_packages(&locations, Some(WanVersion::Wan22));
+        assert_eq!(ready.len(), 1, "{ready:?}");
+        assert_eq!(ready[0].1, transformer);
+        // What generation opens from that root is the whole set, tokenizer included.
+        let package = open_package(&transformer, &locations).unwrap();
+        assert!(package.expand_timesteps());
+        assert_eq!(
+            package.single_files().map(|f| f.text_encoder.clone()),
+            Some(umt5.clone())
+        );
+        assert!(package.tokenizer().is_ok());
+        // Not loose: the text encoder is claimed by the set, not listed again on its own.
+        let all = list(&locations);
+        assert!(
+            !all.iter().any(|p| p.id.starts_with("local:text_encoders/")),
+            "{all:?}"
+        );
+
+        // The other way round: transformer and VAE in the app's models folder, umT5 in
+        // ComfyUI's clip/.
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let comfy = dir.path().join("comfy");
+        let transformer = data.join("models/diffusion_models/wan_tiny_ti2v_fp16.safetensors");
+        single_file(
+            "wan_tiny_ti2v",
+            "transformer",
+            "diffusion_pytorch_model.safetensors",
+            &transformer,
+        );
+        single_file(
+            "wan_tiny_ti2v",
+            "vae",
+            "diffusion_pytorch_model.safetensors",
+            &data.join("models/vae/wan_tiny_ti2v_vae.safetensors"),
+        );
+        let umt5 = comfy.join("clip/umt5_tiny.safetensors");
+        single_file("wan_tiny_ti2v", "text_encoder", "model.safetensors", &umt5);
+        let mut locations = Locations::in_data_dir(&data, Some(comfy));
+        locations.hf_cache = None;
+        let set = find(&list(&locations));
+        assert!(set.ready, "{set:?}");
+        assert_eq!(set.files[2].place, Some(Place::ComfyUi));
+        // Without the ComfyUI folder the set says what is missing.
+        locations.comfyui = None;
+        let set = find(&list(&locations));
+        assert!(!set.ready);
+        let why = set.files.last().unwrap().soundness.describe();
+        assert!(why.contains("text_encoders"), "{why}");
     }
 
     #[cfg(unix)]

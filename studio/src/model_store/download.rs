@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
-use super::catalog::{find, PackageSpec, Role, Source, DEFAULT_BASE_URL};
-use super::check::{check_file, check_package, is_package};
+use super::catalog::{find, FileSpec, PackageSpec, Source, DEFAULT_BASE_URL};
+use super::check::{check_package, check_spec_file, is_package};
 use super::locations::Locations;
 
 /// Tries per file: a dropped connection is resumed this many times before giving up.
@@ -234,13 +234,8 @@ impl<'a> Downloader<'a> {
                 let mut paths = Vec::new();
                 let mut already_there = true;
                 for (index, file) in files.iter().enumerate() {
-                    let (path, fetched) = self.download_single(
-                        &spec,
-                        file.role,
-                        file.repo,
-                        file.repo_path,
-                        (index + 1, files.len()),
-                    )?;
+                    let (path, fetched) =
+                        self.download_single(&spec, file, (index + 1, files.len()))?;
                     already_there &= !fetched;
                     paths.push(path.display().to_string());
                 }
@@ -262,15 +257,14 @@ impl<'a> Downloader<'a> {
     fn download_single(
         &mut self,
         spec: &PackageSpec,
-        role: Role,
-        repo: &str,
-        repo_path: &str,
+        file: &FileSpec,
         position: (usize, usize),
     ) -> Result<(PathBuf, bool), DownloadError> {
-        let name = repo_path.rsplit('/').next().unwrap_or(repo_path);
-        let target_dir = self.locations.models.join(role.folder());
+        let (repo, repo_path) = (file.repo, file.repo_path);
+        let name = file.file_name();
+        let target_dir = self.locations.models.join(file.role.folder());
         let target = target_dir.join(name);
-        if target.is_file() && check_file(&target, role).is_sound() {
+        if target.is_file() && check_spec_file(&target, file).is_sound() {
             return Ok((target, false));
         }
         let staging = self.staging(spec);
@@ -288,7 +282,7 @@ impl<'a> Downloader<'a> {
             0,
             Stage::Verifying,
         );
-        let verdict = check_file(&done, role);
+        let verdict = check_spec_file(&done, file);
         if !verdict.is_sound() {
             let _ = std::fs::remove_file(&done);
             return Err(DownloadError::Rejected {

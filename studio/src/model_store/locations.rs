@@ -8,7 +8,8 @@ use ts_rs::TS;
 
 use super::StoreError;
 
-/// The settings file (in the data folder) that remembers the ComfyUI models folder.
+/// The settings file (in the data folder) that remembers the ComfyUI models folder and the
+/// download mirror.
 const SETTINGS_FILE: &str = "models.json";
 
 /// The platform data folder (e.g. `~/.local/share/motionboard`); `MOTIONBOARD_DATA_DIR`
@@ -75,9 +76,13 @@ pub struct Locations {
 
 /// What the settings file holds.
 #[derive(Debug, Default, Serialize, Deserialize)]
-struct Settings {
+pub(super) struct Settings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    comfyui_models: Option<PathBuf>,
+    pub comfyui_models: Option<PathBuf>,
+    /// The server downloads come from instead of the Hugging Face Hub (checked by
+    /// [`super::mirror::validate_mirror`] before it is saved).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub download_mirror: Option<String>,
 }
 
 impl Locations {
@@ -99,7 +104,7 @@ impl Locations {
     }
 }
 
-fn read_settings(data_dir: &Path) -> Settings {
+pub(super) fn read_settings(data_dir: &Path) -> Settings {
     // A missing or unreadable settings file means "nothing remembered", not an error: the
     // creator can always pass the folder again.
     std::fs::read_to_string(data_dir.join(SETTINGS_FILE))
@@ -115,16 +120,21 @@ pub fn remember_comfyui(data_dir: &Path, folder: Option<&Path>) -> Result<(), St
             return Err(StoreError::NotAFolder(folder.to_owned()));
         }
     }
-    let settings = Settings {
-        comfyui_models: folder.map(Path::to_owned),
-    };
+    // The other settings stay as they are.
+    let mut settings = read_settings(data_dir);
+    settings.comfyui_models = folder.map(Path::to_owned);
+    write_settings(data_dir, &settings)
+}
+
+/// Saves `settings` whole (through a temporary file, so a crash never leaves half a file).
+pub(super) fn write_settings(data_dir: &Path, settings: &Settings) -> Result<(), StoreError> {
     let path = data_dir.join(SETTINGS_FILE);
     let io = |source| StoreError::Io {
         path: path.clone(),
         source,
     };
     std::fs::create_dir_all(data_dir).map_err(io)?;
-    let text = serde_json::to_string_pretty(&settings).unwrap_or_default();
+    let text = serde_json::to_string_pretty(settings).unwrap_or_default();
     let tmp = path.with_extension("json.tmp");
     std::fs::write(&tmp, text).map_err(io)?;
     std::fs::rename(&tmp, &path).map_err(io)

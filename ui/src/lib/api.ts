@@ -244,6 +244,8 @@ export function downloadModel(id: string, onProgress: (p: DownloadProgress) => v
 export const cancelDownload = () => call<void>("cancel_download");
 export const importModel = (path: string) => call<Imported>("import_model", { path });
 export const setComfyuiFolder = (folder: string | null) => call<ModelsOverview>("set_comfyui_folder", { folder });
+/** Checks and saves the download mirror (null or "" goes back to the Hugging Face Hub). */
+export const setDownloadMirror = (mirror: string | null) => call<ModelsOverview>("set_download_mirror", { mirror });
 export const memoryEstimate = (request: MemoryRequest) => call<MemoryReport>("memory_estimate", { request });
 export const pickModelFile = () => call<string | null>("pick_model_file");
 export const pickModelsFolder = () => call<string | null>("pick_models_folder");

@@ -370,6 +370,12 @@ export const en = {
   "models.comfyuiNone": "none set",
   "models.setComfyui": "Set…",
   "models.clearComfyui": "Forget",
+  "models.mirror": "Download mirror",
+  "models.mirrorHint": "https://… (empty: Hugging Face)",
+  "models.saveMirror": "Use",
+  "models.clearMirror": "Use Hugging Face",
+  "models.mirrorSaved": "Downloads come from {url}",
+  "models.mirrorCleared": "Downloads come from Hugging Face",
   "models.import": "Import file…",
   "models.importFolder": "Import package folder…",
   "models.imported": "Imported {what}: {path}",
@@ -413,6 +419,7 @@ export const en = {
   "notice.generatedFrameFailed": "Cannot show the generated frames: {error}",
   "notice.memoryFailed": "Cannot estimate the GPU memory: {error}",
   "notice.comfyuiFailed": "Cannot use that folder: {error}",
+  "notice.mirrorFailed": "Cannot use that mirror: {error}",
 } as const;
 
 export type Key = keyof typeof en;
@@ -767,6 +774,12 @@ export const zhCN: Dictionary = {
   "models.comfyuiNone": "未设置",
   "models.setComfyui": "设置…",
   "models.clearComfyui": "清除",
+  "models.mirror": "下载镜像",
+  "models.mirrorHint": "https://…（留空：Hugging Face）",
+  "models.saveMirror": "使用",
+  "models.clearMirror": "改用 Hugging Face",
+  "models.mirrorSaved": "从 {url} 下载",
+  "models.mirrorCleared": "从 Hugging Face 下载",
   "models.import": "导入文件…",
   "models.importFolder": "导入模型包文件夹…",
   "models.imported": "已导入{what}：{path}",
@@ -810,6 +823,7 @@ export const zhCN: Dictionary = {
   "notice.generatedFrameFailed": "无法显示生成的帧：{error}",
   "notice.memoryFailed": "无法估算显存：{error}",
   "notice.comfyuiFailed": "无法使用该文件夹：{error}",
+  "notice.mirrorFailed": "无法使用该镜像：{error}",
 };
 
 export const dictionaries: Record<Lang, Dictionary> = { en, "zh-CN": zhCN };

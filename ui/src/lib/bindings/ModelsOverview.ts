@@ -9,4 +9,8 @@ models_folder: string,
 /**
  * The ComfyUI models folder searched too, if one is set.
  */
-comfyui: string | null, packages: Array<PackageStatus>, };
+comfyui: string | null, 
+/**
+ * The mirror downloads come from instead of the Hugging Face Hub, if one is set.
+ */
+mirror: string | null, packages: Array<PackageStatus>, };
