@@ -43,6 +43,7 @@ fn motion() -> Motion {
     let path = |pts: &[(f32, f32)], radius| MotionPath {
         points: pts.iter().map(|&(x, y)| Point::new(x, y)).collect(),
         radius,
+        mask: None,
     };
     Motion {
         paths: vec![

@@ -80,7 +80,7 @@ export function newShot(index = 0): Shot {
 /** A placeholder project shown before the backend answers. */
 export function emptyProject(name = "Untitled"): Project {
   return {
-    schema_version: 2,
+    schema_version: 3,
     name,
     shots: [newShot()],
     export: { preset: "tiktok", fit: "crop" },
