@@ -457,8 +457,9 @@ impl Motion {
             }
             check_radius("motion path", path.radius)?;
             if let Some(mask) = &path.mask {
-                mask_problem(mask)
-                    .map_or(Ok(()), |problem| Err(MotionError::BadMask { index, problem }))?;
+                mask_problem(mask).map_or(Ok(()), |problem| {
+                    Err(MotionError::BadMask { index, problem })
+                })?;
             }
         }
         for brush in &self.statics {
@@ -507,9 +508,10 @@ mod tests {
     #[test]
     fn a_painted_mask_is_optional_in_the_file_and_checked() {
         // A path saved before masks reads with its disk, and one with its disk saves as before.
-        let old: MotionPath =
-            serde_json::from_str(r#"{"points":[{"x":0.2,"y":0.5},{"x":0.8,"y":0.5}],"radius":0.1}"#)
-                .unwrap();
+        let old: MotionPath = serde_json::from_str(
+            r#"{"points":[{"x":0.2,"y":0.5},{"x":0.8,"y":0.5}],"radius":0.1}"#,
+        )
+        .unwrap();
         assert_eq!(old.mask, None);
         assert!(!serde_json::to_string(&old).unwrap().contains("mask"));
         let mut m = Motion {
@@ -522,7 +524,10 @@ mod tests {
             erase,
         };
         m.paths[0].mask = Some(PathMask {
-            strokes: vec![stroke(&[(-0.1, 0.0), (0.1, 0.0)], false), stroke(&[(0.1, 0.0)], true)],
+            strokes: vec![
+                stroke(&[(-0.1, 0.0), (0.1, 0.0)], false),
+                stroke(&[(0.1, 0.0)], true),
+            ],
         });
         assert_eq!(m.validate(), Ok(()));
         let back: Motion = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
@@ -530,13 +535,27 @@ mod tests {
         let bad = |m: &Motion| m.validate().unwrap_err().to_string();
         let mut far = m.clone();
         far.paths[0].mask.as_mut().unwrap().strokes[0].points[0].x = -1.5;
-        assert!(bad(&far).contains("stroke 1 has the offset (-1.5, 0)"), "{}", bad(&far));
+        assert!(
+            bad(&far).contains("stroke 1 has the offset (-1.5, 0)"),
+            "{}",
+            bad(&far)
+        );
         let mut empty = m.clone();
-        empty.paths[0].mask.as_mut().unwrap().strokes[1].points.clear();
-        assert!(bad(&empty).contains("stroke 2 has 0 points"), "{}", bad(&empty));
+        empty.paths[0].mask.as_mut().unwrap().strokes[1]
+            .points
+            .clear();
+        assert!(
+            bad(&empty).contains("stroke 2 has 0 points"),
+            "{}",
+            bad(&empty)
+        );
         let mut many = m.clone();
         many.paths[0].mask.as_mut().unwrap().strokes = vec![stroke(&[(0.0, 0.0)], false); 65];
-        assert!(bad(&many).contains("reset it to the disk"), "{}", bad(&many));
+        assert!(
+            bad(&many).contains("reset it to the disk"),
+            "{}",
+            bad(&many)
+        );
     }
 
     #[test]

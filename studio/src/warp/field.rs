@@ -11,7 +11,7 @@
 //! is used for backward warping: the scene point `q` shows the source at `q - d(q, t)`.
 //!
 //! ```text
-//! m_k(q)  = mask_k(|q - pos_k(t)|) * (1 - near_static_k(q))       the moved content, now
+//! m_k(q)  = mask_k(|q - pos_k(t)|) * (1 - near_k(q)) (1 - near_k(q - o_k))   moved content
 //! d(q, t) = sum_k m_k o_k + (1 - sum_k m_k) e(q)         (sum_k m_k > 1: the m_k normalised)
 //! e(q)    = the rigid moving-least-squares deformation of the controls below
 //! ```
@@ -24,7 +24,8 @@
 //!   from the paths' reach, and the outline of every static brush. So the surroundings stretch
 //!   and compress smoothly between the moved content and whatever holds still.
 //! - A static brush wins: within `R_k` of one, path `k`'s mask gives way to the deformation
-//!   (`near_static_k`), whose anchors on the brush's outline hold it, and the renderer then
+//!   (`near_static_k`, taken both where the content is now and where it came from, so no
+//!   content from beside a brush is carried away and none is dragged onto one), whose anchors on the brush's outline hold it, and the renderer then
 //!   multiplies the displacement by `1 - static_mask` per pixel ([`super::mask`]).
 //! - Moves too large to be plausible as a deformation are cut out instead: the elastic share
 //!   `l_k = 1 - smoothstep((|o_k| / R_k - ELASTIC_FULL) / (ELASTIC_NONE - ELASTIC_FULL))` falls
@@ -167,6 +168,25 @@ impl MovingMask {
             None => x.hypot(y) - self.radius,
             Some(shape) => shape.distance(x, y),
         }
+    }
+
+    /// How much of the mask's move content at scene point `(x, y)`, come `(ox, oy)` from
+    /// where it was, keeps beside the static brushes: 0 where it is on or comes from a brush
+    /// (so brushed content neither moves nor shows twice, and nothing is dragged onto a
+    /// brush), rising to 1 over one radius away from both. Where it only looked at where the
+    /// content is now, a long move past a brush carried the brush's surroundings away and
+    /// showed them twice (a sliver of a held eye beside the eye).
+    #[inline]
+    pub(crate) fn gives_way(
+        &self,
+        statics: &StaticShapes,
+        x: f32,
+        y: f32,
+        ox: f32,
+        oy: f32,
+    ) -> f32 {
+        (1.0 - statics.nearness(x, y, self.radius))
+            * (1.0 - statics.nearness(x - ox, y - oy, self.radius))
     }
 
     /// The mask's weight at scene point `(x, y)`.
@@ -361,7 +381,7 @@ pub(crate) fn handles(masks: &[MovingMask], statics: Option<&StaticShapes>) -> V
             // nearby handles pulling apart would fold the picture between them); where a
             // static brush or another mask claims it, it moves less.
             let (mut sw, mut sx, mut sy) = (1.0f32, ex, ey);
-            let mut carry = 1.0 - statics.map_or(0.0, |s| s.nearness(x, y, m.radius));
+            let mut carry = statics.map_or(1.0, |s| m.gives_way(s, x, y, ex, ey));
             for (j, other) in masks.iter().enumerate() {
                 if j == k {
                     continue;
@@ -409,7 +429,7 @@ pub(crate) fn blend(inputs: &FieldInputs, x: f32, y: f32, e: (f32, f32)) -> (f32
         let mut wgt = m.weight(x, y);
         if wgt > 0.0 {
             if let Some(s) = inputs.statics {
-                wgt *= 1.0 - s.nearness(x, y, m.radius);
+                wgt *= m.gives_way(s, x, y, m.ox, m.oy);
             }
             sm += wgt;
             sx += wgt * m.ox;

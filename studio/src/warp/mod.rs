@@ -170,7 +170,9 @@ impl Warper {
                 };
                 let (radius_px, extent_px) = painted
                     .as_ref()
-                    .map_or((p.radius * wf, p.radius * wf), |s| (s.area_radius, s.extent));
+                    .map_or((p.radius * wf, p.radius * wf), |s| {
+                        (s.area_radius, s.extent)
+                    });
                 let arc = ArcTable::new(&p.points);
                 Some(Track {
                     travels: arc.length() > 0.0,

@@ -76,7 +76,12 @@ impl PaintedShape {
             })
             .collect();
         // Only painting strokes can make a cell painted: their box bounds the shape.
-        let mut bounds = [f32::INFINITY, f32::INFINITY, f32::NEG_INFINITY, f32::NEG_INFINITY];
+        let mut bounds = [
+            f32::INFINITY,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NEG_INFINITY,
+        ];
         for s in strokes.iter().filter(|s| !s.erase) {
             for &(x, y) in &s.points {
                 bounds = [
@@ -351,15 +356,27 @@ mod tests {
             strokes: vec![stroke(&[(0.0, 0.0)], 0.1, false)],
         };
         let shape = PaintedShape::new(&mask, 400, 200, 20.0).unwrap();
-        for (x, y, want) in [(0.0, 0.0, -40.0), (40.0, 0.0, 0.0), (0.0, -50.0, 10.0), (42.0, 42.0, 19.4)] {
+        for (x, y, want) in [
+            (0.0, 0.0, -40.0),
+            (40.0, 0.0, 0.0),
+            (0.0, -50.0, 10.0),
+            (42.0, 42.0, 19.4),
+        ] {
             let d = shape.distance(x, y);
             assert!((d - want).abs() < 0.8, "({x}, {y}): {d} not {want}");
         }
-        assert!((shape.area_radius - 40.0).abs() < 0.5, "{}", shape.area_radius);
+        assert!(
+            (shape.area_radius - 40.0).abs() < 0.5,
+            "{}",
+            shape.area_radius
+        );
         assert!((shape.extent - 40.0).abs() < 2.0, "{}", shape.extent);
         // The disk's handles: about RING_HANDLES on the circle of radius + feather.
         let n = shape.outline.len();
-        assert!((RING_HANDLES - 3..=RING_HANDLES + 3).contains(&n), "{n} handles");
+        assert!(
+            (RING_HANDLES - 3..=RING_HANDLES + 3).contains(&n),
+            "{n} handles"
+        );
         for &(x, y) in &shape.outline {
             assert!((x.hypot(y) - 60.0).abs() < 1.0, "handle at ({x}, {y})");
         }

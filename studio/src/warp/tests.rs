@@ -49,7 +49,10 @@ fn patch_centroid(img: &RgbImage, around: (f32, f32), window: f32) -> ((f32, f32
 }
 
 fn path_through(points: &[(f32, f32)], radius: f32) -> MotionPath {
-    MotionPath::disk(points.iter().map(|&(x, y)| Point::new(x, y)).collect(), radius)
+    MotionPath::disk(
+        points.iter().map(|&(x, y)| Point::new(x, y)).collect(),
+        radius,
+    )
 }
 
 fn sweep() -> MotionPath {
