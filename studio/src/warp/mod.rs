@@ -194,7 +194,18 @@ impl Warper {
             .filter(|tr| tr.travels)
             .map(|tr| (tr.start, tr.extent_px))
             .collect();
-        let plate = (!areas.is_empty() && w > 0 && h > 0)
+        // The plate only shows for moves that go past what bends (ELASTIC_FULL radii): a shot
+        // without any needs none (building it costs more than a frame, and the preview
+        // rebuilds the Warper on every edit, such as every mask stroke).
+        let cut_out = tracks.iter().filter(|tr| tr.travels).any(|tr| {
+            (0..CURVE_SAMPLES).any(|k| {
+                let p = tr.arc.position(k as f32 / (CURVE_SAMPLES - 1) as f32);
+                let travelled = (p.x * wf - 0.5 - tr.start.0).hypot(p.y * hf - 0.5 - tr.start.1);
+                // With a margin for the curve between its samples.
+                travelled >= 0.95 * field::ELASTIC_FULL * tr.radius_px
+            })
+        });
+        let plate = (cut_out && !areas.is_empty() && w > 0 && h > 0)
             .then(|| Plate::build(&packed, &areas, mask.as_ref()));
         Warper {
             packed,
