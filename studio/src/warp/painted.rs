@@ -92,7 +92,7 @@ impl PaintedShape {
                 ];
             }
         }
-        if !bounds[0].is_finite() || !(feather > 0.0) {
+        if !bounds[0].is_finite() || feather.is_nan() || feather <= 0.0 {
             return None;
         }
         // Room around the paint for the feather and the handles' sharing zone (2F).
@@ -146,7 +146,9 @@ impl PaintedShape {
         let gx = (x - self.x0) * self.inv_cell;
         let gy = (y - self.y0) * self.inv_cell;
         // Written so that NaN lands off the grid too.
-        if !(gx >= 0.0 && gy >= 0.0 && gx < (self.nx - 1) as f32 && gy < (self.ny - 1) as f32) {
+        let on_grid =
+            gx >= 0.0 && gy >= 0.0 && gx < (self.nx - 1) as f32 && gy < (self.ny - 1) as f32;
+        if !on_grid {
             return self.far;
         }
         let (i, j) = (gx as usize, gy as usize);
