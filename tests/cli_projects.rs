@@ -26,6 +26,7 @@ fn make_project(dir: &Path) -> Project {
     shot.motion.paths.push(MotionPath {
         points: vec![Point::new(0.3, 0.5), Point::new(0.7, 0.4)],
         radius: 0.1,
+        mask: None,
     });
     store::save(dir, &project).unwrap();
     project

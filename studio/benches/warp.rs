@@ -6,14 +6,19 @@
 //! which is far cheaper per pixel than the elastic one: the engine evaluates its
 //! moving-least-squares deformation on a coarse grid instead, and still comes out ahead.
 //!
-//! Run with `cargo bench -p motionboard-studio --bench warp`.
+//! The engine runs once more with painted masks on two of the paths.
+//!
+//! Run with `cargo test --workspace --bench warp` (the dev profile optimises the studio
+//! crate and every dependency: the figures are the engine's).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use image::{Rgb, RgbImage};
 use rayon::prelude::*;
-use studio::motion::{Camera, CameraKind, Easing, Motion, MotionPath, Point, StaticBrush};
+use studio::motion::{
+    Camera, CameraKind, Easing, MaskStroke, Motion, MotionPath, PathMask, Point, StaticBrush,
+};
 use studio::warp::{
     frame_time, mask::STATIC_EDGE_FRACTION, mask::STATIC_EDGE_MIN_PX, path_position, Warper,
 };
@@ -43,6 +48,7 @@ fn motion() -> Motion {
     let path = |pts: &[(f32, f32)], radius| MotionPath {
         points: pts.iter().map(|&(x, y)| Point::new(x, y)).collect(),
         radius,
+        mask: None,
     };
     Motion {
         paths: vec![
@@ -65,6 +71,31 @@ fn motion() -> Motion {
             keys: Vec::new(),
         },
     }
+}
+
+/// The same motion with painted masks on the first two paths: an elongated stroke with a
+/// stamp and an erased bite, and a bent stroke (the disks' size, other shapes).
+fn painted(mut motion: Motion) -> Motion {
+    let stroke = |points: &[(f32, f32)], radius, erase| MaskStroke {
+        points: points.iter().map(|&(x, y)| Point::new(x, y)).collect(),
+        radius,
+        erase,
+    };
+    motion.paths[0].mask = Some(PathMask {
+        strokes: vec![
+            stroke(&[(-0.15, 0.0), (0.0, -0.02), (0.15, 0.0)], 0.07, false),
+            stroke(&[(0.0, 0.04)], 0.09, false),
+            stroke(&[(0.12, 0.03)], 0.04, true),
+        ],
+    });
+    motion.paths[1].mask = Some(PathMask {
+        strokes: vec![stroke(
+            &[(0.0, -0.06), (0.05, 0.0), (0.0, 0.06), (-0.04, 0.08)],
+            0.04,
+            false,
+        )],
+    });
+    motion
 }
 
 /// Frames per second of `render` over a sweep of shot times, run for at least `MIN_TIME`.
@@ -180,6 +211,15 @@ fn main() {
             warper.render_into(t, &mut out);
             black_box(&out);
         });
+        let painted_motion = painted(motion.clone());
+        let start = Instant::now();
+        black_box(Warper::new(source.clone(), &painted_motion));
+        let painted_build_ms = start.elapsed().as_secs_f64() * 1000.0;
+        let painted_warper = Warper::new(source.clone(), &painted_motion);
+        let with_painted = measure(|t| {
+            painted_warper.render_into(t, &mut out);
+            black_box(&out);
+        });
         let naive = Naive {
             source: &source,
             motion: &motion,
@@ -195,6 +235,10 @@ fn main() {
             1000.0 / fast,
             1000.0 / slow,
             fast / slow
+        );
+        println!(
+            "{w}x{h}: render_into with two painted masks {with_painted:.1} fps ({:.2} ms/frame); Warper::new {painted_build_ms:.2} ms",
+            1000.0 / with_painted,
         );
     }
 }

@@ -11,4 +11,5 @@ pub mod project;
 pub mod render;
 pub mod script;
 pub mod sequence;
+pub mod ui_constants;
 pub mod warp;

@@ -24,15 +24,62 @@ impl Point {
     }
 }
 
-/// One motion path: the content inside a disk of `radius` around the first point travels
-/// along the curve through `points`, arriving at the last point on the shot's last frame.
+/// The most strokes a painted mask keeps (painting past it asks the creator to reset).
+pub const MAX_MASK_STROKES: usize = 64;
+/// The most points one stroke of a painted mask keeps.
+pub const MAX_MASK_STROKE_POINTS: usize = 256;
+
+/// One motion path: the content under its mask around the first point travels along the
+/// curve through `points`, arriving at the last point on the shot's last frame. The mask is a
+/// disk of `radius` unless the creator painted one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct MotionPath {
     /// At least two points; the curve passes through every one of them.
     pub points: Vec<Point>,
-    /// Radius of the moving region, as a fraction of the image width.
+    /// Radius of the moving disk, as a fraction of the image width. With a painted mask it
+    /// sizes the mask's feathered edge (`MASK_FEATHER` times it) and the brush.
     pub radius: f32,
+    /// The painted mask, when the creator painted one; left out of the file otherwise, so a
+    /// path with its disk is saved (and hashed) as before masks existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub mask: Option<PathMask>,
+}
+
+impl MotionPath {
+    /// A path that moves the disk of `radius` around its first point.
+    pub fn disk(points: Vec<Point>, radius: f32) -> MotionPath {
+        MotionPath {
+            points,
+            radius,
+            mask: None,
+        }
+    }
+}
+
+/// A mask the creator painted for a path: brush strokes in painting order, each painting or
+/// erasing over what the earlier ones left. Kept as strokes rather than a bitmap: a few
+/// hundred bytes in project.json, exact at any render size, and moved with the path.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PathMask {
+    pub strokes: Vec<MaskStroke>,
+}
+
+/// One brush stroke of a painted mask: the union of capsules of `radius` around each segment
+/// of `points` (one point: a disk).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct MaskStroke {
+    /// Offsets from the path's first point in picture fractions (x of the width, y of the
+    /// height), so the mask moves with the start point when it is dragged.
+    pub points: Vec<Point>,
+    /// Brush radius, as a fraction of the image width.
+    pub radius: f32,
+    /// Erases what earlier strokes painted instead of painting.
+    #[serde(default)]
+    pub erase: bool,
 }
 
 /// A region painted as "must not move": the union of capsules of `radius` around each
@@ -256,6 +303,8 @@ pub enum MotionError {
     PointOutOfRange { what: &'static str, x: f32, y: f32 },
     #[error("{what} radius {radius} must be greater than 0 and at most 1 (a fraction of the image width)")]
     BadRadius { what: &'static str, radius: f32 },
+    #[error("motion path {index}'s painted mask: {problem}")]
+    BadMask { index: usize, problem: String },
     #[error("camera amount {0} must be between 0 and 1")]
     BadCameraAmount(f32),
     #[error("a camera can have at most {MAX_CAMERA_KEYS} keys, this one has {0}; delete some")]
@@ -357,6 +406,39 @@ fn check_radius(what: &'static str, radius: f32) -> Result<(), MotionError> {
     }
 }
 
+/// What is wrong with a painted mask, if anything (numbers are 1-based in messages).
+fn mask_problem(mask: &PathMask) -> Option<String> {
+    if mask.strokes.len() > MAX_MASK_STROKES {
+        return Some(format!(
+            "it has {} strokes, at most {MAX_MASK_STROKES} are kept; reset it to the disk and paint it again",
+            mask.strokes.len()
+        ));
+    }
+    for (i, s) in mask.strokes.iter().enumerate() {
+        let n = i + 1;
+        if s.points.is_empty() || s.points.len() > MAX_MASK_STROKE_POINTS {
+            return Some(format!(
+                "stroke {n} has {} points; a stroke has 1 to {MAX_MASK_STROKE_POINTS}",
+                s.points.len()
+            ));
+        }
+        let offset = |v: f32| v.is_finite() && (-1.0..=1.0).contains(&v);
+        if let Some(p) = s.points.iter().find(|p| !(offset(p.x) && offset(p.y))) {
+            return Some(format!(
+                "stroke {n} has the offset ({}, {}); offsets from the path's start go from -1 to 1",
+                p.x, p.y
+            ));
+        }
+        if check_radius("mask stroke", s.radius).is_err() {
+            return Some(format!(
+                "stroke {n} has the radius {}; it must be greater than 0 and at most 1 (a fraction of the image width)",
+                s.radius
+            ));
+        }
+    }
+    None
+}
+
 impl Motion {
     /// Checks everything a file or a command line could get wrong.
     pub fn validate(&self) -> Result<(), MotionError> {
@@ -374,6 +456,11 @@ impl Motion {
                 check_point("motion path", p)?;
             }
             check_radius("motion path", path.radius)?;
+            if let Some(mask) = &path.mask {
+                mask_problem(mask).map_or(Ok(()), |problem| {
+                    Err(MotionError::BadMask { index, problem })
+                })?;
+            }
         }
         for brush in &self.statics {
             for &p in &brush.points {
@@ -394,10 +481,7 @@ mod tests {
     use super::*;
 
     fn path(points: &[(f32, f32)]) -> MotionPath {
-        MotionPath {
-            points: points.iter().map(|&(x, y)| Point::new(x, y)).collect(),
-            radius: 0.1,
-        }
+        MotionPath::disk(points.iter().map(|&(x, y)| Point::new(x, y)).collect(), 0.1)
     }
 
     #[test]
@@ -419,6 +503,59 @@ mod tests {
         );
         m.paths = vec![path(&[(0.1, 0.1), (0.2, 0.2)]); 9];
         assert_eq!(m.validate(), Err(MotionError::TooManyPaths(9)));
+    }
+
+    #[test]
+    fn a_painted_mask_is_optional_in_the_file_and_checked() {
+        // A path saved before masks reads with its disk, and one with its disk saves as before.
+        let old: MotionPath = serde_json::from_str(
+            r#"{"points":[{"x":0.2,"y":0.5},{"x":0.8,"y":0.5}],"radius":0.1}"#,
+        )
+        .unwrap();
+        assert_eq!(old.mask, None);
+        assert!(!serde_json::to_string(&old).unwrap().contains("mask"));
+        let mut m = Motion {
+            paths: vec![old],
+            ..Default::default()
+        };
+        let stroke = |points: &[(f32, f32)], erase| MaskStroke {
+            points: points.iter().map(|&(x, y)| Point::new(x, y)).collect(),
+            radius: 0.04,
+            erase,
+        };
+        m.paths[0].mask = Some(PathMask {
+            strokes: vec![
+                stroke(&[(-0.1, 0.0), (0.1, 0.0)], false),
+                stroke(&[(0.1, 0.0)], true),
+            ],
+        });
+        assert_eq!(m.validate(), Ok(()));
+        let back: Motion = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+        assert_eq!(back, m);
+        let bad = |m: &Motion| m.validate().unwrap_err().to_string();
+        let mut far = m.clone();
+        far.paths[0].mask.as_mut().unwrap().strokes[0].points[0].x = -1.5;
+        assert!(
+            bad(&far).contains("stroke 1 has the offset (-1.5, 0)"),
+            "{}",
+            bad(&far)
+        );
+        let mut empty = m.clone();
+        empty.paths[0].mask.as_mut().unwrap().strokes[1]
+            .points
+            .clear();
+        assert!(
+            bad(&empty).contains("stroke 2 has 0 points"),
+            "{}",
+            bad(&empty)
+        );
+        let mut many = m.clone();
+        many.paths[0].mask.as_mut().unwrap().strokes = vec![stroke(&[(0.0, 0.0)], false); 65];
+        assert!(
+            bad(&many).contains("reset it to the disk"),
+            "{}",
+            bad(&many)
+        );
     }
 
     #[test]

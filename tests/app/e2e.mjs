@@ -147,6 +147,30 @@ await withApp("en-US", async () => {
   await session.click("redo-button");
   await session.waitFor("redo button", async () => (await body("pathCount")) === "1");
 
+  step("paint the path's mask wider, see it, undo it");
+  await session.exec(`document.querySelector('[data-testid="path-item-0"] .path-select').click();`);
+  await session.click("mask-paint");
+  // From the path's start (the left end of the stroke above) straight down: an elongated mask.
+  await session.drag([
+    [cx - span, cy],
+    [cx - span, cy + span * 0.25],
+    [cx - span, cy + span * 0.5],
+  ]);
+  await session.waitFor("a painted mask", async () => (await body("maskStrokes")) === "2");
+  await sleep(1500); // the stage draws the mask; let the preview move it for the screenshot
+  writeFileSync(join(outDir, "app-mask.png"), await session.screenshot());
+  await session.click("mask-erase");
+  await session.drag([
+    [cx - span, cy + span * 0.45],
+    [cx - span, cy + span * 0.5],
+  ]);
+  await session.waitFor("an erasing stroke", async () => (await body("maskStrokes")) === "3");
+  await session.click("mask-reset");
+  await session.waitFor("reset to the disk", async () => (await body("maskStrokes")) === "0");
+  await session.chord([KEY.CONTROL], "z");
+  await session.waitFor("undo the reset", async () => (await body("maskStrokes")) === "3");
+  await session.click("tool-path");
+
   step("export for X (720x1280)");
   await session.click("export-button");
   await session.waitFor("export dialog", () => session.find("export-dialog"));

@@ -42,10 +42,7 @@ impl MotionArgs {
             paths: self
                 .paths
                 .into_iter()
-                .map(|points| MotionPath {
-                    points,
-                    radius: self.radius,
-                })
+                .map(|points| MotionPath::disk(points, self.radius))
                 .collect(),
             statics: self.statics,
             camera: Camera {

@@ -106,6 +106,7 @@ mod tests {
             paths: vec![MotionPath {
                 points: vec![Point { x: 0.3, y: 0.5 }, Point { x: 0.7, y: 0.5 }],
                 radius: 0.08,
+                mask: None,
             }],
             ..Motion::default()
         };

@@ -682,6 +682,7 @@ mod tests {
         shot.motion.paths.push(MotionPath {
             points: vec![Point { x: 0.2, y: 0.5 }, Point { x: 0.8, y: 0.5 }],
             radius: 0.1,
+            mask: None,
         });
         let mut project = Project::empty("p");
         project.shots.push(shot);

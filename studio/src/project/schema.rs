@@ -11,6 +11,9 @@
 //! its frames, and how) and the cache key of its last generated result; per shot its
 //! [`Crop`] in the output frame (centred, zoom 1 when absent: the plain fit).
 //!
+//! Version 3 (painted masks): a motion path may carry a painted
+//! [`crate::motion::PathMask`] instead of moving its disk ([`super::upgrade`]).
+//!
 //! Camera moves stay one [`crate::motion::Camera`] per shot (no keyframes yet): keyframes
 //! need the warp engine to interpolate between moves, which is a change of its own.
 
@@ -21,7 +24,7 @@ use crate::export::{Crop, Fit, Preset, PRESET_FPS};
 use crate::motion::Motion;
 
 /// The version this build writes and the newest it can read.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Shortest and longest shot a creator can set, in seconds.
 pub const MIN_SHOT_SECONDS: f32 = 1.0;

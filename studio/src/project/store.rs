@@ -528,6 +528,7 @@ mod tests {
         p.shots[0].motion.paths.push(MotionPath {
             points: vec![Point::new(0.2, 0.5), Point::new(0.8, 0.4)],
             radius: 0.1,
+            mask: None,
         });
         p
     }

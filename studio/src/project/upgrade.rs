@@ -8,6 +8,10 @@
 //!   links, and per-project audio clips and subjects. Every new field gets the value that
 //!   means "as before": the shot's own picture, no prompt, a medium shot, seed 0, a cut, no
 //!   sound, no subjects. Nothing is renamed or removed.
+//! - 2 -> 3 (painted masks): a motion path may carry a painted `mask`; a path without one
+//!   moves its disk, as every version 2 path did, so the step changes nothing. The version
+//!   moves on so that a build that does not know masks refuses a file that has them instead
+//!   of quietly moving disks.
 
 use serde_json::{json, Map, Value};
 
@@ -27,6 +31,8 @@ pub fn upgrade(mut value: Value, from: u32) -> Result<Value, String> {
             .ok_or("the file does not hold a project object")?;
         match version {
             1 => v1_to_v2(object)?,
+            // Nothing to add: a path without a mask keeps its disk.
+            2 => {}
             _ => unreachable!("every version below SCHEMA_VERSION has a step"),
         }
         object.insert("schema_version".into(), json!(version + 1));
@@ -79,7 +85,7 @@ mod tests {
             "export": {"preset": "square", "fit": "blur"}
         });
         let v2 = upgrade(v1, 1).unwrap();
-        assert_eq!(v2["schema_version"], 2);
+        assert_eq!(v2["schema_version"], SCHEMA_VERSION);
         let p: Project = serde_json::from_value(v2).unwrap();
         let s = &p.shots[0];
         assert_eq!(s.image.as_deref(), Some("assets/ab.png"));
@@ -90,6 +96,26 @@ mod tests {
         assert_eq!(s.shot_size, ShotSize::Medium);
         assert_eq!(s.transition.kind, TransitionKind::Cut);
         assert!(p.audio.is_empty() && p.subjects.is_empty());
+    }
+
+    #[test]
+    fn a_version_2_path_keeps_its_disk() {
+        let v2 = json!({
+            "schema_version": 2,
+            "name": "Cat",
+            "shots": [{
+                "id": "shot-1", "name": "Head", "image": "assets/cd.png",
+                "image_size": [450, 300], "seconds": 2.0,
+                "motion": {"paths": [{"points": [{"x": 0.5, "y": 0.5}, {"x": 0.6, "y": 0.5}],
+                                      "radius": 0.08}]}
+            }],
+            "export": {"preset": "square", "fit": "crop"}
+        });
+        let v3 = upgrade(v2, 2).unwrap();
+        assert_eq!(v3["schema_version"], 3);
+        let p: Project = serde_json::from_value(v3).unwrap();
+        let path = &p.shots[0].motion.paths[0];
+        assert_eq!((path.radius, path.mask.is_none()), (0.08, true));
     }
 
     #[test]

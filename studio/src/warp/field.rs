@@ -2,13 +2,16 @@
 //! smooth elastic deformation.
 //!
 //! Path `k` carries a soft mask around its first point: a disk of radius `R_k` (pixels:
-//! `radius * width`) with a feathered edge `F_k = MASK_FEATHER * R_k` wide. At time `t` the
+//! `radius * width`) or the mask the creator painted ([`super::painted`]; `R_k` is then the
+//! radius of the disk of the same area), with a feathered edge `F_k = MASK_FEATHER * radius`
+//! wide. Everything below is written for the disk and holds for a painted mask with
+//! `|q - pos_k(t)| - R_k` read as the signed distance to its outline. At time `t` the
 //! content is centred on `pos_k(t)` (from [`super::path_position`], in pixels), so its offset is
 //! `o_k(t) = pos_k(t) - pos_k(0)`. The field lives in the OUTPUT (scene) space of the frame and
 //! is used for backward warping: the scene point `q` shows the source at `q - d(q, t)`.
 //!
 //! ```text
-//! m_k(q)  = mask_k(|q - pos_k(t)|) * (1 - near_static_k(q))       the moved content, now
+//! m_k(q)  = mask_k(|q - pos_k(t)|) * (1 - near_k(q)) (1 - near_k(q - o_k))   moved content
 //! d(q, t) = sum_k m_k o_k + (1 - sum_k m_k) e(q)         (sum_k m_k > 1: the m_k normalised)
 //! e(q)    = the rigid moving-least-squares deformation of the controls below
 //! ```
@@ -21,7 +24,8 @@
 //!   from the paths' reach, and the outline of every static brush. So the surroundings stretch
 //!   and compress smoothly between the moved content and whatever holds still.
 //! - A static brush wins: within `R_k` of one, path `k`'s mask gives way to the deformation
-//!   (`near_static_k`), whose anchors on the brush's outline hold it, and the renderer then
+//!   (`near_static_k`, taken both where the content is now and where it came from, so no
+//!   content from beside a brush is carried away and none is dragged onto one), whose anchors on the brush's outline hold it, and the renderer then
 //!   multiplies the displacement by `1 - static_mask` per pixel ([`super::mask`]).
 //! - Moves too large to be plausible as a deformation are cut out instead: the elastic share
 //!   `l_k = 1 - smoothstep((|o_k| / R_k - ELASTIC_FULL) / (ELASTIC_NONE - ELASTIC_FULL))` falls
@@ -42,8 +46,11 @@
 
 use rayon::prelude::*;
 
+use std::sync::Arc;
+
 use super::camera::CameraXform;
 use super::mask::StaticShapes;
+use super::painted::PaintedShape;
 
 /// Width of a moving mask's feathered edge, as a fraction of its radius.
 pub const MASK_FEATHER: f32 = 0.5;
@@ -70,15 +77,11 @@ pub(crate) fn smoothstep(u: f32) -> f32 {
     u * u * (3.0 - 2.0 * u)
 }
 
-/// A soft mask's weight at distance `r` from its centre: 1 within `radius`, falling smoothly
+/// A disk mask's weight at distance `r` from its centre: 1 within `radius`, falling smoothly
 /// to 0 over `feather` beyond.
-#[inline]
+#[cfg(test)]
 pub(crate) fn mask_weight(r: f32, radius: f32, feather: f32) -> f32 {
-    if r <= radius {
-        1.0
-    } else {
-        1.0 - smoothstep((r - radius) / feather)
-    }
+    outline_weight(r - radius, feather)
 }
 
 /// The share of a move of `travelled` px by a mask of `radius` px that deforms the picture
@@ -88,49 +91,129 @@ pub fn elastic_share(travelled: f32, radius: f32) -> f32 {
     1.0 - smoothstep((x - ELASTIC_FULL) / (ELASTIC_NONE - ELASTIC_FULL))
 }
 
+/// A mask's weight at signed distance `d` from its outline (below 0 inside): 1 inside,
+/// falling smoothly to 0 over `feather` beyond. For the disk `d = r - radius`.
+#[inline]
+pub(crate) fn outline_weight(d: f32, feather: f32) -> f32 {
+    if d <= 0.0 {
+        1.0
+    } else {
+        1.0 - smoothstep(d / feather)
+    }
+}
+
 /// One path's moving mask at a given time, in pixel-index coordinates.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct MovingMask {
-    /// Where the carried content's centre is now.
+    /// Where the path's start point (with its content) is now.
     pub cx: f32,
     pub cy: f32,
     /// How far it has travelled since t = 0.
     pub ox: f32,
     pub oy: f32,
+    /// The mask's size: the disk's radius, or that of the disk as large as the painted area.
     pub radius: f32,
     pub feather: f32,
-    /// Squared distance beyond which the weight is 0.
+    /// The farthest point of the mask (without its feather) from the start point.
+    pub extent: f32,
+    /// Squared distance from the start point beyond which the weight is 0.
     pub reach2: f32,
     /// The elastic share of the move.
     pub elastic: f32,
+    /// The painted mask; `None`: the disk of `radius`.
+    pub painted: Option<Arc<PaintedShape>>,
 }
 
 impl MovingMask {
+    /// The disk of `radius_px` carried from `start` to `now`.
+    #[cfg(test)]
     pub(crate) fn new(start: (f32, f32), now: (f32, f32), radius_px: f32) -> MovingMask {
         let feather = (MASK_FEATHER * radius_px).max(1.0);
-        let reach = radius_px + feather;
+        MovingMask::shaped(start, now, radius_px, feather, None)
+    }
+
+    /// The mask carried from `start` to `now`: the painted one, or else the disk of
+    /// `radius_px`; its edge `feather_px` wide.
+    pub(crate) fn shaped(
+        start: (f32, f32),
+        now: (f32, f32),
+        radius_px: f32,
+        feather_px: f32,
+        painted: Option<Arc<PaintedShape>>,
+    ) -> MovingMask {
+        let (radius, extent) = painted
+            .as_ref()
+            .map_or((radius_px, radius_px), |s| (s.area_radius, s.extent));
+        let reach = extent + feather_px;
         let (ox, oy) = (now.0 - start.0, now.1 - start.1);
         MovingMask {
             cx: now.0,
             cy: now.1,
             ox,
             oy,
-            radius: radius_px,
-            feather,
+            radius,
+            feather: feather_px,
+            extent,
             reach2: reach * reach,
-            elastic: elastic_share(ox.hypot(oy), radius_px),
+            elastic: elastic_share(ox.hypot(oy), radius),
+            painted,
         }
+    }
+
+    /// The signed distance to the mask's outline (below 0 inside) at `(x, y)` relative to
+    /// its start point, wherever that is.
+    #[inline]
+    pub(crate) fn outside(&self, x: f32, y: f32) -> f32 {
+        match &self.painted {
+            None => x.hypot(y) - self.radius,
+            Some(shape) => shape.distance(x, y),
+        }
+    }
+
+    /// How much of the mask's move content at scene point `(x, y)`, come `(ox, oy)` from
+    /// where it was, keeps beside the static brushes: 0 where it is on or comes from a brush
+    /// (so brushed content neither moves nor shows twice, and nothing is dragged onto a
+    /// brush), rising to 1 over one radius away from both. Where it only looked at where the
+    /// content is now, a long move past a brush carried the brush's surroundings away and
+    /// showed them twice (a sliver of a held eye beside the eye).
+    #[inline]
+    pub(crate) fn gives_way(
+        &self,
+        statics: &StaticShapes,
+        x: f32,
+        y: f32,
+        ox: f32,
+        oy: f32,
+    ) -> f32 {
+        (1.0 - statics.nearness(x, y, self.radius))
+            * (1.0 - statics.nearness(x - ox, y - oy, self.radius))
     }
 
     /// The mask's weight at scene point `(x, y)`.
     #[inline]
     pub(crate) fn weight(&self, x: f32, y: f32) -> f32 {
         let (dx, dy) = (x - self.cx, y - self.cy);
-        let r2 = dx * dx + dy * dy;
-        if r2 >= self.reach2 {
+        if dx * dx + dy * dy >= self.reach2 {
             0.0
         } else {
-            mask_weight(r2.sqrt(), self.radius, self.feather)
+            outline_weight(self.outside(dx, dy), self.feather)
+        }
+    }
+
+    /// Points on the mask's outer edge (where its weight reaches 0) relative to its start
+    /// point: [`RING_HANDLES`] on the disk's, or the painted outline's.
+    fn rim(&self) -> Vec<(f32, f32)> {
+        match &self.painted {
+            None => {
+                let r = self.radius + self.feather;
+                (0..RING_HANDLES)
+                    .map(|i| {
+                        let a = std::f32::consts::TAU * i as f32 / RING_HANDLES as f32;
+                        (r * a.cos(), r * a.sin())
+                    })
+                    .collect()
+            }
+            Some(shape) => shape.outline.clone(),
         }
     }
 }
@@ -276,52 +359,39 @@ pub(crate) fn distance_to_polyline(line: &[(f32, f32)], x: f32, y: f32) -> f32 {
         .fold(f32::INFINITY, f32::min)
 }
 
-/// The handles of the masks at one time: `RING_HANDLES` points on the outer edge of each
-/// mask, carried by the path's elastic move (none for a path at its start: there they hold
-/// the picture like anchors), and less of it where a static brush or another mask claims them.
+/// The handles of the masks at one time: points on the outer edge of each mask (where its
+/// weight reaches 0), carried by the path's elastic move (none for a path at its start: there
+/// they hold the picture like anchors), and less of it where a static brush or another mask
+/// claims them.
 pub(crate) fn handles(masks: &[MovingMask], statics: Option<&StaticShapes>) -> Vec<Control> {
-    // Each mask's ring where it would be if the content moved by its elastic share.
-    struct Ring {
-        cx: f32,
-        cy: f32,
-        radius: f32,
-        ex: f32,
-        ey: f32,
-    }
-    let rings: Vec<Ring> = masks
+    // Each mask's start point where it would be if the content moved by its elastic share.
+    let rings: Vec<(f32, f32, f32, f32)> = masks
         .iter()
         .map(|m| {
             let (ex, ey) = (m.ox * m.elastic, m.oy * m.elastic);
-            Ring {
-                cx: m.cx - m.ox + ex,
-                cy: m.cy - m.oy + ey,
-                radius: m.radius + m.feather,
-                ex,
-                ey,
-            }
+            (m.cx - m.ox + ex, m.cy - m.oy + ey, ex, ey)
         })
         .collect();
     let mut out = Vec::with_capacity(masks.len() * RING_HANDLES);
     for (k, m) in masks.iter().enumerate() {
-        let own = &rings[k];
-        let (ex, ey) = (own.ex, own.ey);
-        for i in 0..RING_HANDLES {
-            let a = std::f32::consts::TAU * i as f32 / RING_HANDLES as f32;
-            let (x, y) = (own.cx + own.radius * a.cos(), own.cy + own.radius * a.sin());
-            // Where another path's ring reaches this handle, the two share their moves (two
+        let (cx, cy, ex, ey) = rings[k];
+        for (rx, ry) in m.rim() {
+            let (x, y) = (cx + rx, cy + ry);
+            // Where another path's rim reaches this handle, the two share their moves (two
             // nearby handles pulling apart would fold the picture between them); where a
             // static brush or another mask claims it, it moves less.
             let (mut sw, mut sx, mut sy) = (1.0f32, ex, ey);
-            let mut carry = 1.0 - statics.map_or(0.0, |s| s.nearness(x, y, m.radius));
+            let mut carry = statics.map_or(1.0, |s| m.gives_way(s, x, y, ex, ey));
             for (j, other) in masks.iter().enumerate() {
                 if j == k {
                     continue;
                 }
-                let r = &rings[j];
-                let g = mask_weight((x - r.cx).hypot(y - r.cy), r.radius, other.feather);
+                let (ocx, ocy, oex, oey) = rings[j];
+                let rim = other.outside(x - ocx, y - ocy) - other.feather;
+                let g = outline_weight(rim, other.feather);
                 sw += g;
-                sx += g * r.ex;
-                sy += g * r.ey;
+                sx += g * oex;
+                sy += g * oey;
                 carry *= 1.0 - other.weight(x, y);
             }
             out.push(Control::sharp(x, y, sx / sw * carry, sy / sw * carry));
@@ -359,7 +429,7 @@ pub(crate) fn blend(inputs: &FieldInputs, x: f32, y: f32, e: (f32, f32)) -> (f32
         let mut wgt = m.weight(x, y);
         if wgt > 0.0 {
             if let Some(s) = inputs.statics {
-                wgt *= 1.0 - s.nearness(x, y, m.radius);
+                wgt *= m.gives_way(s, x, y, m.ox, m.oy);
             }
             sm += wgt;
             sx += wgt * m.ox;

@@ -37,6 +37,7 @@ pub mod camera_keys;
 pub mod curve;
 pub mod field;
 pub mod mask;
+mod painted;
 pub mod plate;
 mod rows;
 mod sample;
@@ -44,6 +45,8 @@ mod steer;
 
 #[cfg(test)]
 mod tests;
+
+use std::sync::Arc;
 
 use image::RgbImage;
 use rayon::prelude::*;
@@ -53,6 +56,7 @@ use crate::motion::{Camera, Motion};
 use camera::CameraXform;
 use curve::ArcTable;
 use field::{Control, FieldGrid, FieldInputs, MovingMask};
+use painted::PaintedShape;
 use plate::{Plate, PlateFrame};
 use rows::{Chunk, RowContext, Scratch, CHUNK};
 use sample::PackedSource;
@@ -74,7 +78,14 @@ struct Track {
     arc: ArcTable,
     /// Start position in pixel-index coordinates.
     start: (f32, f32),
+    /// The disk's radius (the mask's size, for a painted one: the radius of a disk as large).
     radius_px: f32,
+    /// Width of the mask's feathered edge.
+    feather_px: f32,
+    /// The farthest point of the mask from the start (the disk: its radius).
+    extent_px: f32,
+    /// The painted mask; `None`: the disk.
+    painted: Option<Arc<PaintedShape>>,
     /// Whether the path ever leaves its start (and so has a filled start area on the plate).
     travels: bool,
 }
@@ -133,7 +144,7 @@ fn track_reaches(tracks: &[Track], wf: f32, hf: f32) -> Vec<field::PathReach> {
                 .fold(0.0f32, f32::max);
             field::PathReach {
                 curve,
-                inner: tr.radius_px * (1.0 + field::MASK_FEATHER),
+                inner: tr.extent_px + tr.feather_px,
                 bend: (field::ELASTIC_REACH * most).max(1.0),
             }
         })
@@ -150,14 +161,28 @@ impl Warper {
             .paths
             .iter()
             .filter(|p| p.points.len() >= 2 && p.radius.is_finite() && p.radius > 0.0)
-            .map(|p| {
+            .filter_map(|p| {
+                let feather_px = (field::MASK_FEATHER * p.radius * wf).max(1.0);
+                // A painted mask with nothing left painted moves nothing.
+                let painted = match &p.mask {
+                    None => None,
+                    Some(mask) => Some(Arc::new(PaintedShape::new(mask, w, h, feather_px)?)),
+                };
+                let (radius_px, extent_px) = painted
+                    .as_ref()
+                    .map_or((p.radius * wf, p.radius * wf), |s| {
+                        (s.area_radius, s.extent)
+                    });
                 let arc = ArcTable::new(&p.points);
-                Track {
+                Some(Track {
                     travels: arc.length() > 0.0,
                     arc,
                     start: to_px(p.points[0]),
-                    radius_px: p.radius * wf,
-                }
+                    radius_px,
+                    feather_px,
+                    extent_px,
+                    painted,
+                })
             })
             .collect();
         let mask = mask::static_mask(&motion.statics, w, h);
@@ -167,9 +192,20 @@ impl Warper {
         let areas: Vec<_> = tracks
             .iter()
             .filter(|tr| tr.travels)
-            .map(|tr| (tr.start, tr.radius_px))
+            .map(|tr| (tr.start, tr.extent_px))
             .collect();
-        let plate = (!areas.is_empty() && w > 0 && h > 0)
+        // The plate only shows for moves that go past what bends (ELASTIC_FULL radii): a shot
+        // without any needs none (building it costs more than a frame, and the preview
+        // rebuilds the Warper on every edit, such as every mask stroke).
+        let cut_out = tracks.iter().filter(|tr| tr.travels).any(|tr| {
+            (0..CURVE_SAMPLES).any(|k| {
+                let p = tr.arc.position(k as f32 / (CURVE_SAMPLES - 1) as f32);
+                let travelled = (p.x * wf - 0.5 - tr.start.0).hypot(p.y * hf - 0.5 - tr.start.1);
+                // With a margin for the curve between its samples.
+                travelled >= 0.95 * field::ELASTIC_FULL * tr.radius_px
+            })
+        });
+        let plate = (cut_out && !areas.is_empty() && w > 0 && h > 0)
             .then(|| Plate::build(&packed, &areas, mask.as_ref()));
         Warper {
             packed,
@@ -245,7 +281,13 @@ impl Warper {
             .iter()
             .map(|tr| {
                 let p = tr.arc.position(t);
-                MovingMask::new(tr.start, (p.x * wf - 0.5, p.y * hf - 0.5), tr.radius_px)
+                MovingMask::shaped(
+                    tr.start,
+                    (p.x * wf - 0.5, p.y * hf - 0.5),
+                    tr.radius_px,
+                    tr.feather_px,
+                    tr.painted.clone(),
+                )
             })
             .collect();
         let mut controls = self.anchors.clone();
@@ -268,10 +310,11 @@ impl Warper {
             FieldGrid::build(&inputs, &camera, w, h, self.step)
         });
         // Outside the carried disks the plate shows by the share of each move that is cut out.
+        // A painted mask counts as the disk around its start that holds it.
         let travelling = self.tracks.iter().zip(&masks).filter(|(tr, _)| tr.travels);
         let plate = PlateFrame::new(travelling.map(|(_, m)| {
             let start = (m.cx - m.ox, m.cy - m.oy);
-            (start, (m.cx, m.cy), m.radius, 1.0 - m.elastic)
+            (start, (m.cx, m.cy), m.extent, 1.0 - m.elastic)
         }))
         .and_then(|mut plate| {
             // A fill only shows once some content has moved, so there is a grid.

@@ -1,6 +1,6 @@
 //! Where a frame is steered: the mask Time-to-Move ties to the warped video for longer
 //! (`models::pipeline::MotionGuide`). It is the content the creator placed: every path's
-//! carried disk at its position at time `t` (the moved object, not the hole it left) and the
+//! carried mask (its disk or the painted one, without the feather) at its position at time `t` (the moved object, not the hole it left) and the
 //! static brushes (held still), both as the camera shows them. Under a camera move the whole
 //! frame is placed by the creator, so all of it is steered, as in Time-to-Move's camera
 //! control.
@@ -19,12 +19,12 @@ impl Warper {
         let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
         let xform = camera::camera_at(&self.camera, w as u32, h as u32, t);
         let (wf, hf) = (w as f32, h as f32);
-        let disks: Vec<(f32, f32, f32)> = self
+        let carried: Vec<_> = self
             .tracks
             .iter()
             .map(|tr| {
                 let p = tr.arc.position(t);
-                (p.x * wf - 0.5, p.y * hf - 0.5, tr.radius_px * tr.radius_px)
+                (p.x * wf - 0.5, p.y * hf - 0.5, tr)
             })
             .collect();
         let mut out = vec![0u8; w * h];
@@ -32,12 +32,15 @@ impl Warper {
             for (x, v) in row.iter_mut().enumerate() {
                 // The scene point this output pixel shows.
                 let (sx, sy) = xform.apply(x as f32, y as f32);
-                let carried = disks.iter().any(|&(cx, cy, r2)| {
+                let moved = carried.iter().any(|&(cx, cy, tr)| {
                     let (dx, dy) = (sx - cx, sy - cy);
-                    dx * dx + dy * dy <= r2
+                    match &tr.painted {
+                        None => dx * dx + dy * dy <= tr.radius_px * tr.radius_px,
+                        Some(shape) => shape.distance(dx, dy) <= 0.0,
+                    }
                 });
                 let held = self.mask.as_ref().is_some_and(|m| m.at(sx, sy) >= 128);
-                if carried || held {
+                if moved || held {
                     *v = 255;
                 }
             }
@@ -63,6 +66,7 @@ mod tests {
             paths: vec![MotionPath {
                 points: vec![Point { x: 0.25, y: 0.5 }, Point { x: 0.75, y: 0.5 }],
                 radius: 0.05,
+                mask: None,
             }],
             statics: vec![StaticBrush {
                 points: vec![Point { x: 0.5, y: 0.1 }],

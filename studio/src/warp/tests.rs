@@ -49,10 +49,10 @@ fn patch_centroid(img: &RgbImage, around: (f32, f32), window: f32) -> ((f32, f32
 }
 
 fn path_through(points: &[(f32, f32)], radius: f32) -> MotionPath {
-    MotionPath {
-        points: points.iter().map(|&(x, y)| Point::new(x, y)).collect(),
+    MotionPath::disk(
+        points.iter().map(|&(x, y)| Point::new(x, y)).collect(),
         radius,
-    }
+    )
 }
 
 fn sweep() -> MotionPath {

@@ -3,6 +3,7 @@
 // hit testing. Pure functions, no DOM.
 
 import type { Point } from "./bindings/Point";
+import { MASK_FEATHER } from "./bindings/constants";
 
 export interface Vec {
   x: number;
@@ -54,9 +55,9 @@ export function radiusToCanvas(rect: Rect, radius: number): number {
   return radius * rect.w;
 }
 
-/** How far a path's soft mask fades out beyond its disk, as a fraction of its radius (the warp
- * engine's `field::MASK_FEATHER`; keep the two in step). */
-export const MASK_FEATHER = 0.5;
+/** How far a path's soft mask fades out beyond its disk, as a fraction of its radius: the
+ * warp engine's own number, written into the bindings by `cargo test`. */
+export { MASK_FEATHER } from "./bindings/constants";
 
 /** A path's mask at distance `d` from its centre (any unit, as `radius`): 1 on the disk, then
  * falling smoothly (smoothstep) to 0 over the feathered edge, as the warp engine weighs it. */

@@ -15,6 +15,7 @@ describe("actionForKey", () => {
     expect(actionForKey(k("v"))).toBe("tool-select");
     expect(actionForKey(k("p"))).toBe("tool-path");
     expect(actionForKey(k("b"))).toBe("tool-static");
+    expect(actionForKey(k("m"))).toBe("tool-mask");
     expect(actionForKey(k("["))).toBe("radius-down");
     expect(actionForKey(k("]"))).toBe("radius-up");
     expect(actionForKey(k(" "))).toBe("play");

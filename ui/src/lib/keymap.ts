@@ -12,6 +12,7 @@ export type Action =
   | "tool-select"
   | "tool-path"
   | "tool-static"
+  | "tool-mask"
   | "tool-frame"
   | "radius-down"
   | "radius-up"
@@ -60,6 +61,8 @@ export function actionForKey(e: KeyLike): Action | null {
       return "tool-path";
     case "b":
       return "tool-static";
+    case "m":
+      return "tool-mask";
     case "f":
       return "tool-frame";
     case "[":
@@ -100,6 +103,7 @@ export const SHORTCUTS: Partial<Record<Action, string>> = {
   "tool-select": "V",
   "tool-path": "P",
   "tool-static": "B",
+  "tool-mask": "M",
   "tool-frame": "F",
   "radius-down": "[",
   "radius-up": "]",

@@ -7,8 +7,8 @@ import type { Motion } from "./bindings/Motion";
 import type { Project } from "./bindings/Project";
 import type { Shot } from "./bindings/Shot";
 
-/** The most motion paths one shot may carry (MAX_PATHS in studio/src/motion.rs). */
-export const MAX_PATHS = 8;
+/** The most motion paths one shot may carry (written from studio/src/motion.rs). */
+export { MAX_PATHS } from "./bindings/constants";
 export const MIN_SECONDS = 1;
 export const MAX_SECONDS = 15;
 export const DEFAULT_SECONDS = 5;
@@ -80,7 +80,7 @@ export function newShot(index = 0): Shot {
 /** A placeholder project shown before the backend answers. */
 export function emptyProject(name = "Untitled"): Project {
   return {
-    schema_version: 2,
+    schema_version: 3,
     name,
     shots: [newShot()],
     export: { preset: "tiktok", fit: "crop" },

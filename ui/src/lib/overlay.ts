@@ -15,8 +15,10 @@ import {
   type Vec,
 } from "./geometry";
 
+import type { PathMask } from "./bindings/PathMask";
 import type { Framing, Kept } from "./framing";
 import { keptPart } from "./framing";
+import { placedStrokes } from "./pathMask";
 
 export function withAlpha(hex: string, alpha: number): string {
   const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
@@ -68,8 +70,106 @@ export function drawMask(ctx: CanvasRenderingContext2D, rect: Rect, path: PathLi
   ctx.restore();
 }
 
+/** A painted mask drawn once into its own canvas, reused while nothing it shows changes. */
+export interface MaskImage {
+  key: string;
+  canvas: HTMLCanvasElement;
+  /** Where the canvas goes on the stage, in CSS pixels. */
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** Bands the painted mask's feathered edge is drawn in (the disk's gradient has 6 stops). */
+const FEATHER_BANDS = 4;
+
+/**
+ * A path's painted mask as the warp engine weighs it: solid over the paint, fading over the
+ * feathered edge (MASK_FEATHER times the path's radius) beyond. The edge is drawn as bands of
+ * the paint grown by a growing share of the feather (erasing strokes shrunk by it), each as
+ * opaque as the engine's weight in the middle of its band. `reuse` is the image drawn last
+ * time for this path: it comes back as it is when nothing changed. Null without a mask.
+ */
+export function paintedMaskImage(
+  rect: Rect,
+  path: PathLike & { mask?: PathMask },
+  color: string,
+  selected: boolean,
+  dpr: number,
+  reuse: MaskImage | null = null,
+): MaskImage | null {
+  const start = path.points[0];
+  if (!start || !path.mask || typeof document === "undefined") return null;
+  const key = JSON.stringify([rect, start, path.radius, path.mask, color, selected, dpr]);
+  if (reuse && reuse.key === key) return reuse;
+  const strokes = placedStrokes(path, start).map((st) => ({
+    pts: st.points.map((p) => toCanvas(rect, p)),
+    r: radiusToCanvas(rect, st.radius),
+    erase: st.erase,
+  }));
+  const feather = radiusToCanvas(rect, path.radius) * MASK_FEATHER;
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const st of strokes) {
+    if (st.erase) continue;
+    for (const p of st.pts) {
+      const reach = st.r + feather + 2;
+      [x0, y0, x1, y1] = [Math.min(x0, p.x - reach), Math.min(y0, p.y - reach), Math.max(x1, p.x + reach), Math.max(y1, p.y + reach)];
+    }
+  }
+  if (!(x1 > x0 && y1 > y0)) return null;
+  const canvas = reuse?.canvas ?? document.createElement("canvas");
+  const band = document.createElement("canvas");
+  canvas.width = band.width = Math.max(1, Math.ceil((x1 - x0) * dpr));
+  canvas.height = band.height = Math.max(1, Math.ceil((y1 - y0) * dpr));
+  const out = canvas.getContext("2d");
+  const b = band.getContext("2d");
+  if (!out || !b) return null;
+  out.clearRect(0, 0, canvas.width, canvas.height);
+  const alpha = selected ? 0.3 : 0.18;
+  const weight = (k: number) => (k === 0 ? 1 : maskWeight(1 + ((k - 0.5) / FEATHER_BANDS) * MASK_FEATHER, 1));
+  for (let k = FEATHER_BANDS; k >= 0; k--) {
+    const grow = (feather * k) / FEATHER_BANDS;
+    b.setTransform(1, 0, 0, 1, 0, 0);
+    b.globalCompositeOperation = "source-over";
+    b.clearRect(0, 0, band.width, band.height);
+    b.setTransform(dpr, 0, 0, dpr, -x0 * dpr, -y0 * dpr);
+    b.fillStyle = b.strokeStyle = "#fff";
+    b.lineCap = b.lineJoin = "round";
+    for (const st of strokes) {
+      const r = st.erase ? st.r - grow : st.r + grow;
+      if (!(r > 0)) continue;
+      b.globalCompositeOperation = st.erase ? "destination-out" : "source-over";
+      if (st.pts.length === 1) {
+        circlePath(b, st.pts[0], r);
+        b.fill();
+      } else {
+        b.beginPath();
+        b.moveTo(st.pts[0].x, st.pts[0].y);
+        for (const p of st.pts.slice(1)) b.lineTo(p.x, p.y);
+        b.lineWidth = 2 * r;
+        b.stroke();
+      }
+    }
+    b.setTransform(1, 0, 0, 1, 0, 0);
+    b.globalCompositeOperation = "source-in";
+    b.fillStyle = color;
+    b.fillRect(0, 0, band.width, band.height);
+    // Nested bands add up: each adds what its weight has over the next one out's.
+    out.globalAlpha = alpha * (weight(k) - (k === FEATHER_BANDS ? 0 : weight(k + 1)));
+    out.drawImage(band, 0, 0);
+  }
+  out.globalAlpha = 1;
+  return { key, canvas, x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+}
+
 /** One motion path: the outline of the disk it moves, the Catmull-Rom curve, an arrowhead, handles. */
-export function drawPath(ctx: CanvasRenderingContext2D, rect: Rect, path: PathLike, style: PathStyle): void {
+export function drawPath(
+  ctx: CanvasRenderingContext2D,
+  rect: Rect,
+  path: PathLike & { mask?: PathMask },
+  style: PathStyle,
+): void {
   const pts = path.points.map((p) => toCanvas(rect, p));
   if (pts.length === 0) return;
   const { color, selected } = style;
@@ -78,13 +178,16 @@ export function drawPath(ctx: CanvasRenderingContext2D, rect: Rect, path: PathLi
   ctx.lineCap = "round";
   ctx.lineJoin = "round";
 
-  // What moves: the disk around the start (its soft mask is drawn by drawMask).
-  circlePath(ctx, pts[0], r);
-  ctx.setLineDash([6, 4]);
-  ctx.lineWidth = selected ? 2 : 1.5;
-  ctx.strokeStyle = withAlpha(color, selected ? 1 : 0.85);
-  ctx.stroke();
-  ctx.setLineDash([]);
+  // What moves: the disk around the start (its soft mask is drawn by drawMask; a painted
+  // mask shows itself).
+  if (!path.mask) {
+    circlePath(ctx, pts[0], r);
+    ctx.setLineDash([6, 4]);
+    ctx.lineWidth = selected ? 2 : 1.5;
+    ctx.strokeStyle = withAlpha(color, selected ? 1 : 0.85);
+    ctx.stroke();
+    ctx.setLineDash([]);
+  }
 
   if (pts.length >= 2) {
     // The way it goes: dark casing, then the colour.

@@ -60,7 +60,7 @@ describe("script to storyboard", () => {
     const b = board(emptyProject());
     api.scriptToShots.mockResolvedValueOnce(scripted(b.project, ["a", "b"]));
     await expect(addScript(b, "A.\nB.")).resolves.toBe(2);
-    expect(api.scriptToShots).toHaveBeenCalledWith(expect.objectContaining({ schema_version: 2 }), "A.\nB.");
+    expect(api.scriptToShots).toHaveBeenCalledWith(expect.objectContaining({ schema_version: 3 }), "A.\nB.");
     expect(b.project.shots.length).toBe(3);
 
     api.scriptToShots.mockRejectedValueOnce("the script has no action");

@@ -29,10 +29,14 @@ import {
   newShot,
 } from "./model";
 import { notices } from "./notices.svelte";
+import { addMaskStroke } from "./pathMask";
+import { MAX_MASK_STROKES } from "./bindings/constants";
 import { clampGain, clampStart, clampTrim, indexAfterMove, moveItem } from "./timeline";
 
-export type Tool = "select" | "path" | "static" | "frame";
+export type Tool = "select" | "path" | "static" | "mask" | "frame";
 export type StaticMode = "paint" | "erase";
+/** What the mask tool does to the selected path's mask. */
+export type MaskMode = "paint" | "erase";
 type ConfirmChoice = "save" | "discard" | "cancel";
 
 export const AUTOSAVE_DELAY_MS = 1500;
@@ -54,6 +58,7 @@ export class Studio {
 
   tool = $state<Tool>("path");
   staticMode = $state<StaticMode>("paint");
+  maskMode = $state<MaskMode>("paint");
   brushRadius = $state(DEFAULT_RADIUS);
   selected = $state<number | null>(null);
   showOverlays = $state(true);
@@ -305,6 +310,40 @@ export class Studio {
         s.motion.paths[sel].radius = v;
       }, collapseKey);
     }
+  }
+
+  /** Paints (or erases, with `erase`) a stroke through `points` (normalised) on path
+   * `index`'s mask with the path's radius as the brush; one undo step. False, with a
+   * notice, when the mask already has the most strokes. */
+  paintMask(index: number, points: Point[], erase: boolean): boolean {
+    const path = this.motion.paths[index];
+    if (!path) return false;
+    const next = addMaskStroke(path, points, path.radius, erase);
+    if (next === "too-many-strokes") {
+      notices.push("warning", t("notice.maskFull", { max: MAX_MASK_STROKES }));
+      return false;
+    }
+    if (next === "empty") return false;
+    this.editShot((s) => {
+      const p = s.motion.paths[index];
+      if (p) p.mask = next;
+    });
+    return true;
+  }
+
+  /** Path `index` moves its disk again (undoable). */
+  resetMask(index: number): void {
+    if (!this.motion.paths[index]?.mask) return;
+    this.editShot((s) => {
+      const p = s.motion.paths[index];
+      if (p) delete p.mask;
+    });
+  }
+
+  /** The mask tool in `mode`, on the selected path. */
+  useMaskTool(mode: MaskMode): void {
+    this.maskMode = mode;
+    this.setTool("mask");
   }
 
   nudgeRadius(direction: 1 | -1): void {

@@ -94,6 +94,39 @@ describe("Studio", () => {
     expect(s.motion.paths.length).toBe(1);
   });
 
+  it("paints, erases and resets the selected path's mask, each an undo step", () => {
+    s.addPath(line(0.5));
+    const stroke = [
+      { x: 0.1, y: 0.5 },
+      { x: 0.1, y: 0.3 },
+    ];
+    expect(s.paintMask(0, stroke, false)).toBe(true);
+    const painted = s.motion.paths[0].mask;
+    expect(painted?.strokes.map((st) => st.erase)).toEqual([false, false]);
+    // The brush is the path's radius.
+    expect(painted?.strokes[1].radius).toBe(s.motion.paths[0].radius);
+    expect(s.paintMask(0, [{ x: 0.1, y: 0.4 }], true)).toBe(true);
+    expect(s.motion.paths[0].mask?.strokes).toHaveLength(3);
+    s.undo();
+    expect(s.motion.paths[0].mask?.strokes).toHaveLength(2);
+    s.resetMask(0);
+    expect(s.motion.paths[0].mask).toBeUndefined();
+    expect("mask" in s.motion.paths[0]).toBe(false);
+    s.undo();
+    expect(s.motion.paths[0].mask?.strokes).toHaveLength(2);
+    s.undo();
+    expect(s.motion.paths[0].mask).toBeUndefined();
+    expect(s.paintMask(5, stroke, false)).toBe(false);
+  });
+
+  it("says when a mask is full instead of painting", () => {
+    s.addPath(line(0.5));
+    for (let i = 0; i < 63; i++) expect(s.paintMask(0, [{ x: 0.1 + i * 0.001, y: 0.5 }], false)).toBe(true);
+    expect(s.paintMask(0, [{ x: 0.3, y: 0.5 }], false)).toBe(false);
+    expect(s.motion.paths[0].mask?.strokes).toHaveLength(64);
+    expect(notices.list.some((n) => n.kind === "warning" && n.text.includes("Reset it to the disk"))).toBe(true);
+  });
+
   it("refuses a ninth path with a clear notice", () => {
     for (let i = 0; i < 8; i++) expect(s.addPath(line(0.1 * (i + 1)))).toBe(true);
     expect(s.addPath(line(0.95))).toBe(false);

@@ -19,6 +19,8 @@ export function installTestHooks(): () => void {
       d.imageLoaded = studio.imageLoaded ? "true" : "false";
       d.pathCount = String(studio.motion.paths.length);
       d.staticCount = String(studio.motion.statics.length);
+      // Strokes of each path's painted mask ("0": its disk), joined by "|".
+      d.maskStrokes = studio.motion.paths.map((p) => p.mask?.strokes.length ?? 0).join("|");
       d.cameraKeyCount = String(studio.motion.camera.keys?.length ?? 0);
       d.shotCount = String(shots.length);
       d.shotIndex = String(studio.shotIndex);
