@@ -923,5 +923,52 @@ await withApp("en-US", async () => {
   MOTIONBOARD_ENGINE_DEVICE: "flex",
   HF_HUB_CACHE: join(work, "data-clip", "no-hf-cache"),
 });
+// The README's screenshots, on a real photo (tests/fixtures/chelsea.jpg, CC0): a three-shot
+// story with a motion path and a sound, each inspector tab, the export dialog for TikTok, and
+// the same window in Chinese. Written to tests/out/readme-*.png.
+const photo = join(here, "..", "fixtures", "chelsea.jpg");
+await withApp("en-US", async () => {
+  step("README: a three-shot story on a photo");
+  for (let i = 0; i < 3; i++) {
+    if (i > 0) await session.click("shot-add");
+    await session.click("import-button");
+    await session.waitFor(`picture ${i + 1}`, async () => (await body("shotsWithImage")) === String(i + 1));
+  }
+  await session.click("audio-add");
+  await session.waitFor("the sound", async () => (await body("audioCount")) === "1");
+  await session.click("shot-card-0");
+  await session.click("tool-path");
+  const r = await session.rect("stage-canvas");
+  const [cx, cy] = [r.x + r.width / 2, r.y + r.height / 2];
+  await session.drag([
+    [cx - 60, cy + 40],
+    [cx - 20, cy + 10],
+    [cx + 30, cy - 10],
+    [cx + 80, cy - 30],
+  ]);
+  await session.waitFor("one path", async () => (await body("pathCount")) === "1");
+  await sleep(1500);
+  writeFileSync(join(outDir, "readme-story.png"), await session.screenshot());
+  for (const tab of ["shot", "generate"]) {
+    await session.click(`inspector-tab-${tab}`);
+    await sleep(500);
+    writeFileSync(join(outDir, `readme-inspector-${tab}.png`), await session.screenshot());
+  }
+  await session.click("inspector-tab-motion");
+  step("README: the export dialog for TikTok");
+  await session.click("export-button");
+  await session.waitFor("export dialog", () => session.find("export-dialog"));
+  await session.click("preset-tiktok");
+  await sleep(800);
+  writeFileSync(join(outDir, "readme-export.png"), await session.screenshot());
+  await session.click("export-close");
+  step("README: the window in Chinese");
+  await session.exec(`const s = document.querySelector('[data-testid="language-select"]');
+    s.value = "zh-CN"; s.dispatchEvent(new Event("change", { bubbles: true }));`);
+  await session.waitFor("Chinese labels", async () => /导入/.test(await importLabel()));
+  await sleep(800);
+  writeFileSync(join(outDir, "readme-zh.png"), await session.screenshot());
+}, { MOTIONBOARD_TEST_PICK_IMAGE: photo, MOTIONBOARD_DATA_DIR: join(work, "data-readme") });
+
 if (process.exitCode) process.exit(process.exitCode);
 console.log("e2e: passed");
