@@ -4,6 +4,7 @@
 pub mod audio;
 pub mod export;
 pub mod generate;
+pub mod heap;
 pub mod model_store;
 pub mod motion;
 pub mod picture;

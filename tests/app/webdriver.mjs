@@ -3,6 +3,9 @@
 // screenshots.
 
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+/** The longest one WebDriver command may take (an export or a screenshot on a busy machine
+ * takes seconds, not minutes). */
+const COMMAND_TIMEOUT_MS = 120000;
 
 export class Session {
   constructor(base, id) {
@@ -30,11 +33,20 @@ export class Session {
   }
 
   async cmd(method, path, body) {
-    const res = await fetch(`${this.base}/session/${this.id}${path}`, {
-      method,
-      headers: { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    // A command the driver never answers (the page's script blocked, the window gone) fails
+    // the scenario, naming the command, instead of waiting forever.
+    let res;
+    try {
+      res = await fetch(`${this.base}/session/${this.id}${path}`, {
+        method,
+        headers: { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS),
+      });
+    } catch (err) {
+      if (err.name === "TimeoutError") throw new Error(`${method} ${path}: no answer from WebDriver in ${COMMAND_TIMEOUT_MS / 1000} s`);
+      throw err;
+    }
     const json = await res.json();
     if (!res.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json.value)}`);
     return json.value;
@@ -96,7 +108,21 @@ export class Session {
     return this.cmd("POST", "/window/rect", { width, height });
   }
 
+  /** The whole window. WebKitWebDriver takes it at the page's next paint, and a page where
+   * nothing moves (no picture playing, no animation) does not paint again: the request would
+   * wait forever. So a transparent pixel in the corner changes a few times first, which
+   * paints without changing what the picture shows. */
   async screenshot() {
+    await this.exec(`const pixel = document.createElement("div");
+      pixel.style.cssText = "position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;z-index:2147483647";
+      document.body.append(pixel);
+      let n = 0;
+      const tick = () => {
+        pixel.style.backgroundColor = n % 2 ? "rgba(0,0,0,0)" : "rgba(0,0,0,0.004)";
+        if (++n < 40) setTimeout(tick, 50);
+        else pixel.remove();
+      };
+      tick();`);
     return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
   }
 
@@ -116,7 +142,7 @@ export class Session {
   }
 
   async end() {
-    await fetch(`${this.base}/session/${this.id}`, { method: "DELETE" }).catch(() => {});
+    await fetch(`${this.base}/session/${this.id}`, { method: "DELETE", signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS) }).catch(() => {});
   }
 }
 

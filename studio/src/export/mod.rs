@@ -35,7 +35,7 @@ use crate::audio::{aac, Pcm, SAMPLE_RATE};
 pub use encoder::{Complexity, EncoderSettings};
 pub use error::ExportError;
 pub use preset::{Fit, Preset, PRESET_FPS};
-pub use reframe::{Crop, Framing, HEAVY_UPSCALE};
+pub use reframe::{max_zoom, zoom_limit, Crop, Framing, ZoomLimit, HEAVY_UPSCALE};
 
 use encoder::H264Encoder;
 use mp4::Mp4Writer;

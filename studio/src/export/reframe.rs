@@ -24,7 +24,8 @@ pub struct Crop {
     /// The same, of the height (0 top, 1 bottom).
     pub y: f32,
     /// 1 fits the picture to the frame as the export's fit says; 2 keeps half as much of it,
-    /// twice as large. 1 to [`Crop::MAX_ZOOM`].
+    /// twice as large. 1 to [`max_zoom`] for the picture and the frame (at most
+    /// [`Crop::MAX_ZOOM`]); a larger number is framed at that limit.
     pub zoom: f32,
 }
 
@@ -39,9 +40,8 @@ impl Default for Crop {
 }
 
 impl Crop {
-    /// The picture is warped at its zoomed size before the frame is cut from it, so the work
-    /// and memory grow with the square of the zoom: 3x is 9 times the plain fit's pixels.
-    pub const MAX_ZOOM: f32 = 3.0;
+    /// The zoom no crop passes whatever the sizes (the limit that matters is [`max_zoom`]).
+    pub const MAX_ZOOM: f32 = 8.0;
 
     /// The crop with every number in range (a hand-edited file cannot break a render).
     pub fn clamped(self) -> Crop {
@@ -68,6 +68,72 @@ impl Crop {
 /// photo looks soft on a phone.
 pub const HEAVY_UPSCALE: f64 = 2.0;
 
+/// The fewest picture pixels a zoomed crop keeps across the frame's short side: a 1080-wide
+/// frame showing 240 of them is made of 4.5-pixel blocks, as far as a zoom is worth going.
+pub const MIN_KEPT_PIXELS: f64 = 240.0;
+
+/// The most pixels the zoomed picture may have: the export warps the whole zoomed picture
+/// before it cuts the frame from it, so its time and memory grow with the zoom squared.
+/// 64 MP is a 4K photo zoomed 3x in a 9:16 frame, about 200 MB a frame.
+pub const MAX_ZOOMED_PIXELS: f64 = 64e6;
+
+/// Why a crop cannot zoom further in (see [`zoom_limit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ZoomLimit {
+    /// Closer, the frame would keep fewer than [`MIN_KEPT_PIXELS`] of the picture across.
+    Detail,
+    /// Closer, the zoomed picture would pass [`MAX_ZOOMED_PIXELS`].
+    Size,
+    /// [`Crop::MAX_ZOOM`].
+    Ceiling,
+}
+
+/// The plain fit's content size: the picture scaled to cover (crop) or fit inside (blur)
+/// the frame. Zero sizes are treated as 1.
+fn fitted(src_w: u32, src_h: u32, out_w: u32, out_h: u32, fit: Fit) -> (u32, u32) {
+    let (sw, sh, ow, oh) = (src_w.max(1), src_h.max(1), out_w.max(1), out_h.max(1));
+    // Is the source at least as wide (in aspect) as the output?
+    let wider = sw as u64 * oh as u64 >= sh as u64 * ow as u64;
+    match (fit, wider) {
+        // Cover: match the dimension that leaves the other overflowing.
+        (Fit::Crop, true) => (scale(sw, oh, sh).max(ow), oh),
+        (Fit::Crop, false) => (ow, scale(sh, ow, sw).max(oh)),
+        // Contain: match the dimension that leaves the other inside.
+        (Fit::Blur, true) => (ow, scale(sh, ow, sw).min(oh)),
+        (Fit::Blur, false) => (scale(sw, oh, sh).min(ow), oh),
+    }
+}
+
+/// How far in a crop of a `src_w` x `src_h` picture may zoom in an `out_w` x `out_h` frame,
+/// and what stops it there: the frame still keeps [`MIN_KEPT_PIXELS`] of the picture across
+/// its short side, and the zoomed picture stays within [`MAX_ZOOMED_PIXELS`]. At least 1 (a
+/// picture already that enlarged by the plain fit does not zoom at all).
+pub fn zoom_limit(src_w: u32, src_h: u32, out_w: u32, out_h: u32, fit: Fit) -> (f32, ZoomLimit) {
+    let (cw, ch) = fitted(src_w, src_h, out_w, out_h, fit);
+    // Output pixels per picture pixel at zoom 1.
+    let upscale = cw as f64 / src_w.max(1) as f64;
+    let short_side = out_w.max(1).min(out_h.max(1)) as f64;
+    let detail = short_side / (upscale * MIN_KEPT_PIXELS);
+    let size = (MAX_ZOOMED_PIXELS / (cw as f64 * ch as f64)).sqrt();
+    let ceiling = Crop::MAX_ZOOM as f64;
+    let (limit, why) = if detail <= size && detail <= ceiling {
+        (detail, ZoomLimit::Detail)
+    } else if size <= ceiling {
+        (size, ZoomLimit::Size)
+    } else {
+        (ceiling, ZoomLimit::Ceiling)
+    };
+    // Rounded down to what the UI shows (0.01), so a crop at the limit reads as the limit.
+    (((limit * 100.0).floor() / 100.0).max(1.0) as f32, why)
+}
+
+/// [`zoom_limit`]'s zoom alone.
+pub fn max_zoom(src_w: u32, src_h: u32, out_w: u32, out_h: u32, fit: Fit) -> f32 {
+    zoom_limit(src_w, src_h, out_w, out_h, fit).0
+}
+
 /// Where a picture of size (src_w, src_h) goes in an output frame of size (out_w, out_h).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Framing {
@@ -89,10 +155,10 @@ impl Framing {
         Self::with_crop(src_w, src_h, out_w, out_h, fit, Crop::default())
     }
 
-    /// The fit scaled by `crop.zoom` and moved so that the picture point `crop.x, crop.y`
-    /// is at the frame's centre, as far as the picture still covers the frame along any
-    /// side where it is larger than the frame (a smaller side stays centred). Zero sizes
-    /// are treated as 1.
+    /// The fit scaled by `crop.zoom` (at most [`max_zoom`]) and moved so that the picture
+    /// point `crop.x, crop.y` is at the frame's centre, as far as the picture still covers
+    /// the frame along any side where it is larger than the frame (a smaller side stays
+    /// centred). Zero sizes are treated as 1.
     pub fn with_crop(
         src_w: u32,
         src_h: u32,
@@ -102,18 +168,9 @@ impl Framing {
         crop: Crop,
     ) -> Framing {
         let crop = crop.clamped();
-        let (sw, sh, ow, oh) = (src_w.max(1), src_h.max(1), out_w.max(1), out_h.max(1));
-        // Is the source at least as wide (in aspect) as the output?
-        let wider = sw as u64 * oh as u64 >= sh as u64 * ow as u64;
-        let content = match (fit, wider) {
-            // Cover: match the dimension that leaves the other overflowing.
-            (Fit::Crop, true) => (scale(sw, oh, sh).max(ow), oh),
-            (Fit::Crop, false) => (ow, scale(sh, ow, sw).max(oh)),
-            // Contain: match the dimension that leaves the other inside.
-            (Fit::Blur, true) => (ow, scale(sh, ow, sw).min(oh)),
-            (Fit::Blur, false) => (scale(sw, oh, sh).min(ow), oh),
-        };
-        let zoom = crop.zoom as f64;
+        let (ow, oh) = (out_w.max(1), out_h.max(1));
+        let content = fitted(src_w, src_h, out_w, out_h, fit);
+        let zoom = crop.zoom.min(max_zoom(src_w, src_h, out_w, out_h, fit)) as f64;
         let content = if zoom > 1.0 {
             let z = |v: u32| ((v as f64 * zoom).round() as u32).max(1);
             (z(content.0), z(content.1))
@@ -542,7 +599,82 @@ mod tests {
                 zoom: 100.0,
             },
         );
-        assert_eq!(wild.content_size().1, 1920 * 3);
+        let limit = max_zoom(1600, 900, 1080, 1920, Fit::Crop);
+        assert_eq!(
+            wild.content_size().1,
+            (1920.0 * limit as f64).round() as u32
+        );
+    }
+
+    #[test]
+    fn how_far_a_crop_zooms_follows_the_picture_and_the_frame() {
+        let limit = |w, h, ow, oh| zoom_limit(w, h, ow, oh, Fit::Crop);
+        // 1600x900 in 9:16 is already 2.13x: 2.1x more keeps 240 of its pixels across.
+        let (z, why) = limit(1600, 900, 1080, 1920);
+        assert_eq!(why, ZoomLimit::Detail);
+        assert!((2.05..2.15).contains(&z), "{z}");
+        // The same picture for YouTube fills the frame at 1.2x: it may go further in.
+        let (z, why) = limit(1600, 900, 1920, 1080);
+        assert_eq!(why, ZoomLimit::Detail);
+        assert!(z > 3.5, "{z}");
+        // A 4K photo in 9:16 has detail for 4.5x; the zoomed picture's size stops it at 3.1x.
+        let (z, why) = limit(3840, 2160, 1080, 1920);
+        assert_eq!(why, ZoomLimit::Size);
+        assert!((3.0..3.2).contains(&z), "{z}");
+        // A 451x300 photo is 6.4x already: no zoom.
+        assert_eq!(limit(451, 300, 1080, 1920), (1.0, ZoomLimit::Detail));
+        // A huge picture in a small frame: the ceiling.
+        assert_eq!(
+            limit(3840, 3840, 480, 480),
+            (Crop::MAX_ZOOM, ZoomLimit::Ceiling)
+        );
+        // At the limit the frame keeps at least MIN_KEPT_PIXELS of the picture across.
+        for (w, h, ow, oh) in [
+            (1600, 900, 1080, 1920),
+            (1080, 1920, 1080, 1920),
+            (2000, 3000, 720, 1280),
+        ] {
+            let z = max_zoom(w, h, ow, oh, Fit::Crop);
+            let f = Framing::with_crop(
+                w,
+                h,
+                ow,
+                oh,
+                Fit::Crop,
+                Crop {
+                    zoom: z,
+                    ..Crop::default()
+                },
+            );
+            let (_, _, kw, kh) = f.kept();
+            let across = (kw * w as f64).min(kh * h as f64);
+            assert!(
+                z == 1.0 || across >= MIN_KEPT_PIXELS - 1.0,
+                "{w}x{h} in {ow}x{oh}: zoom {z} keeps {across}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_zoom_past_the_limit_is_framed_at_the_limit() {
+        let at = |zoom| {
+            Framing::with_crop(
+                1600,
+                900,
+                1080,
+                1920,
+                Fit::Crop,
+                Crop {
+                    zoom,
+                    ..Crop::default()
+                },
+            )
+        };
+        let limit = max_zoom(1600, 900, 1080, 1920, Fit::Crop);
+        assert_eq!(at(limit + 1.0), at(limit));
+        assert_ne!(at(limit - 0.5), at(limit));
+        // Within the limit, a zoom is kept as asked.
+        assert_eq!(at(1.5).content_size(), (5120, 2880));
     }
 
     #[test]

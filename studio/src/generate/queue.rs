@@ -391,6 +391,10 @@ fn worker(
         let event = run(&job, &engine, &sources);
         lock(lock_).running = None;
         job.send(&event);
+        // The job's latents, frames and previews are dropped by now (the engine keeps only
+        // the loaded model, for the next job): give their memory back to the system.
+        drop(job);
+        crate::heap::release_freed();
     }
 }
 

@@ -302,7 +302,23 @@ pub struct SequenceExport {
 /// missing stops the export with an error naming it (it is never swapped silently for the
 /// warp engine's frames, nor exported stale); on any error or cancel nothing is left at `out`,
 /// and the project folder is never written to. `progress(done, total)` counts frames.
+///
+/// What the export held (pictures at the output size, frames, the sound mix) is given back to
+/// the system when it ends, so an app that exported once does not stay at the export's peak.
 pub fn export_sequence(
+    dir: &Path,
+    project: &Project,
+    export: ExportSettings,
+    out: &Path,
+    progress: impl FnMut(u32, u32),
+    cancel: &AtomicBool,
+) -> Result<SequenceExport, SequenceError> {
+    let result = render_sequence_to(dir, project, export, out, progress, cancel);
+    crate::heap::release_freed();
+    result
+}
+
+fn render_sequence_to(
     dir: &Path,
     project: &Project,
     export: ExportSettings,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dragCrop, frameShot, HEAVY_UPSCALE, keptPart, upscaleOf, zoomCrop } from "./framing";
+import { dragCrop, frameShot, HEAVY_UPSCALE, keptPart, MIN_KEPT_PIXELS, upscaleOf, zoomCrop, zoomLimit } from "./framing";
 
 describe("framing a picture into the output", () => {
   it("centres a crop like the export", () => {
@@ -36,9 +36,11 @@ describe("framing a picture into the output", () => {
     expect(dragCrop(f, crop, 0, 0.3).y).toBe(0.5);
   });
 
-  it("zooms within 1 to 3", () => {
+  it("zooms from 1 to the shot's limit", () => {
     expect(zoomCrop({ x: 0.5, y: 0.5, zoom: 1 }, 0.5).zoom).toBe(1);
-    expect(zoomCrop({ x: 0.5, y: 0.5, zoom: 2 }, 4).zoom).toBe(3);
+    expect(zoomCrop({ x: 0.5, y: 0.5, zoom: 2 }, 4, 2.11).zoom).toBe(2.11);
+    // Past the old fixed 3x where the picture has the pixels for it.
+    expect(zoomCrop({ x: 0.5, y: 0.5, zoom: 3 }, 1.5, 5).zoom).toBe(4.5);
     const f = frameShot([1600, 900], [1080, 1920], "crop", { x: 0.5, y: 0.5, zoom: 2 });
     expect(keptPart(f).h).toBeCloseTo(0.5, 3);
   });
@@ -48,6 +50,24 @@ describe("framing a picture into the output", () => {
     expect(upscaleOf(f, 451)).toBeGreaterThan(6);
     expect(upscaleOf(f, 451)).toBeGreaterThan(HEAVY_UPSCALE);
     expect(upscaleOf(frameShot([4000, 3000], [1080, 1920], "crop"), 4000)).toBeLessThan(1);
+  });
+});
+
+describe("how far a crop zooms", () => {
+  it("follows the picture's pixels against the frame, as the export does", () => {
+    // 1600x900 in 9:16 is 2.13x already: 2.1x more keeps 240 of its pixels across.
+    const phone = zoomLimit([1600, 900], [1080, 1920], "crop");
+    expect(phone.why).toBe("detail");
+    expect(phone.zoom).toBeGreaterThan(2.05);
+    expect(phone.zoom).toBeLessThan(2.15);
+    const at = frameShot([1600, 900], [1080, 1920], "crop", { x: 0.5, y: 0.5, zoom: phone.zoom });
+    const k = keptPart(at);
+    expect(Math.min(k.w * 1600, k.h * 900)).toBeGreaterThanOrEqual(MIN_KEPT_PIXELS - 1);
+    // Asking for more frames it at the limit.
+    expect(frameShot([1600, 900], [1080, 1920], "crop", { x: 0.5, y: 0.5, zoom: 8 })).toEqual(at);
+    // A 4K photo: the zoomed picture's size stops it at 3.1x; a 451x300 photo does not zoom.
+    expect(zoomLimit([3840, 2160], [1080, 1920], "crop")).toEqual({ zoom: 3.12, why: "size" });
+    expect(zoomLimit([451, 300], [1080, 1920], "crop")).toEqual({ zoom: 1, why: "detail" });
   });
 });
 

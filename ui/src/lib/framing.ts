@@ -8,11 +8,16 @@ import type { Fit } from "./bindings/Fit";
 import type { Preset } from "./bindings/Preset";
 import type { Project } from "./bindings/Project";
 import type { Shot } from "./bindings/Shot";
+import type { ZoomLimit } from "./bindings/ZoomLimit";
 import { outputSize } from "./presets";
 
 export const DEFAULT_CROP: Crop = { x: 0.5, y: 0.5, zoom: 1 };
-/** As Crop::MAX_ZOOM: the export warps the zoomed picture, so its cost grows with the zoom squared. */
-export const MAX_ZOOM = 3;
+/** As Crop::MAX_ZOOM: no crop zooms further whatever the sizes (see zoomLimit). */
+export const MAX_ZOOM = 8;
+/** As MIN_KEPT_PIXELS: the fewest picture pixels a zoomed frame keeps across its short side. */
+export const MIN_KEPT_PIXELS = 240;
+/** As MAX_ZOOMED_PIXELS: the export warps the whole zoomed picture, so it stays within this. */
+export const MAX_ZOOMED_PIXELS = 64e6;
 /** Past this many output pixels per picture pixel a photo looks soft on a phone. */
 export const HEAVY_UPSCALE = 2;
 
@@ -51,15 +56,34 @@ function axisOffset(out: number, content: number, at: number): number {
   return -Math.floor(free * share + 1e-9) || 0;
 }
 
-export function frameShot(src: [number, number], out: [number, number], fit: Fit, crop?: Crop | null): Framing {
-  const c = clampCrop(crop);
+/** The plain fit's content size (as the export's `fitted`). */
+function fitted(src: [number, number], out: [number, number], fit: Fit): [number, number] {
   const [sw, sh] = [Math.max(1, src[0]), Math.max(1, src[1])];
   const [ow, oh] = [Math.max(1, out[0]), Math.max(1, out[1])];
   const wider = sw * oh >= sh * ow;
-  let content: [number, number];
-  if (fit === "crop") content = wider ? [Math.max(scale(sw, oh, sh), ow), oh] : [ow, Math.max(scale(sh, ow, sw), oh)];
-  else content = wider ? [ow, Math.min(scale(sh, ow, sw), oh)] : [Math.min(scale(sw, oh, sh), ow), oh];
-  if (c.zoom > 1) content = [Math.max(1, Math.round(content[0] * c.zoom)), Math.max(1, Math.round(content[1] * c.zoom))];
+  if (fit === "crop") return wider ? [Math.max(scale(sw, oh, sh), ow), oh] : [ow, Math.max(scale(sh, ow, sw), oh)];
+  return wider ? [ow, Math.min(scale(sh, ow, sw), oh)] : [Math.min(scale(sw, oh, sh), ow), oh];
+}
+
+/** How far a crop of a `src` picture may zoom in an `out` frame and what stops it there, as
+ * the export's `zoom_limit` says: the frame keeps MIN_KEPT_PIXELS of the picture across, the
+ * zoomed picture stays within MAX_ZOOMED_PIXELS. At least 1. */
+export function zoomLimit(src: [number, number], out: [number, number], fit: Fit): { zoom: number; why: ZoomLimit } {
+  const [cw, ch] = fitted(src, out, fit);
+  const upscale = cw / Math.max(1, src[0]);
+  const detail = Math.min(Math.max(1, out[0]), Math.max(1, out[1])) / (upscale * MIN_KEPT_PIXELS);
+  const size = Math.sqrt(MAX_ZOOMED_PIXELS / (cw * ch));
+  const [limit, why]: [number, ZoomLimit] =
+    detail <= size && detail <= MAX_ZOOM ? [detail, "detail"] : size <= MAX_ZOOM ? [size, "size"] : [MAX_ZOOM, "ceiling"];
+  return { zoom: Math.max(1, Math.floor(limit * 100) / 100), why };
+}
+
+export function frameShot(src: [number, number], out: [number, number], fit: Fit, crop?: Crop | null): Framing {
+  const c = clampCrop(crop);
+  const [ow, oh] = [Math.max(1, out[0]), Math.max(1, out[1])];
+  let content = fitted(src, out, fit);
+  const zoom = Math.min(c.zoom, zoomLimit(src, out, fit).zoom);
+  if (zoom > 1) content = [Math.max(1, Math.round(content[0] * zoom)), Math.max(1, Math.round(content[1] * zoom))];
   return { content, offset: [axisOffset(ow, content[0], c.x), axisOffset(oh, content[1], c.y)], out: [ow, oh] };
 }
 
@@ -102,10 +126,18 @@ export function dragCrop(f: Framing, crop: Crop, dx: number, dy: number): Crop {
   return { ...clampCrop(crop), x: centre(k.x, k.w, dx), y: centre(k.y, k.h, dy) };
 }
 
-/** The crop zoomed by `factor`, keeping its centre (1 to MAX_ZOOM). */
-export function zoomCrop(crop: Crop, factor: number): Crop {
+/** The crop zoomed by `factor`, keeping its centre (1 to `max`, the shot's zoomLimit). */
+export function zoomCrop(crop: Crop, factor: number, max = MAX_ZOOM): Crop {
   const c = clampCrop(crop);
-  return clampCrop({ ...c, zoom: Math.round(c.zoom * factor * 1000) / 1000 });
+  const zoom = Math.min(Math.min(c.zoom, max) * factor, max);
+  return clampCrop({ ...c, zoom: Math.round(zoom * 1000) / 1000 });
+}
+
+/** A shot's zoom limit in `project`'s output, or null without a picture. */
+export function shotZoomLimit(project: Project, shot: Shot): { zoom: number; why: ZoomLimit } | null {
+  const out = projectOutput(project);
+  if (!out || !shot.image_size) return null;
+  return zoomLimit([shot.image_size[0], shot.image_size[1]], out, project.export.fit);
 }
 
 /** The area of a frame that a platform's buttons and captions leave clear, as fractions of

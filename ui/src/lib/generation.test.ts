@@ -170,18 +170,49 @@ describe("the Models panel", () => {
 
 describe("package names", () => {
   it("translate their descriptive words and keep the model names", async () => {
-    const { translate } = await import("./i18n");
-    const { localizePackageName } = await import("./generation");
-    const zh = (k: Parameters<typeof translate>[1]) => translate("zh-CN", k);
-    const terms = {
-      " (diffusers package)": zh("models.term.package"),
-      " transformer": zh("models.term.transformer"),
-      "text encoder": zh("models.term.textEncoder"),
-      "preview decoder for": zh("models.term.previewFor"),
-      " (ComfyUI, fp16)": zh("models.term.comfyFp16"),
-      " (ComfyUI)": zh("models.term.comfy"),
-    } as const;
-    expect(localizePackageName("umT5-XXL text encoder (ComfyUI, fp16)", terms)).toBe("umT5-XXL 文本编码器（ComfyUI 单文件，fp16）");
-    expect(localizePackageName("Wan2.1 T2V 1.3B (diffusers package)", terms)).toBe("Wan2.1 T2V 1.3B（diffusers 完整包）");
+    const { packageLabel } = await import("./generation");
+    const found = (name: string) => packageLabel({ id: `local:${name}`, name }, "zh-CN");
+    expect(found("umT5-XXL text encoder (ComfyUI, fp16)")).toBe("umT5-XXL 文本编码器（ComfyUI 单文件，fp16）");
+    expect(found("Wan2.1 T2V 1.3B (diffusers package)")).toBe("Wan2.1 T2V 1.3B（diffusers 完整包）");
+  });
+});
+
+describe("the Models panel in Chinese", () => {
+  // English words that describe a package; model and format names (Wan2.1, T2V, VAE, umT5-XXL,
+  // TAEHV, ComfyUI, diffusers, fp16, GB) stay as they are.
+  const ENGLISH = /starter|files|model\b|text encoder|package|steps|transformer|preview decoder|single|loading|encoding|denoising|decoding|\bset\b|\band\b/i;
+
+  it("names every package of the backend's catalog in Chinese", async () => {
+    const { packageLabel } = await import("./generation");
+    // Node's fs (this project has no Node types); the tests run in ui/ (npm --prefix ui test).
+    const fsModule: string = "node:fs";
+    const { readFileSync } = (await import(/* @vite-ignore */ fsModule)) as { readFileSync: (path: string, encoding: "utf8") => string };
+    const catalog = readFileSync("../studio/src/model_store/catalog.rs", "utf8");
+    // `id: "…",\n name: "…"` for packages, `single(\n "id",\n "name",` for single files.
+    const entries = [
+      ...catalog.matchAll(/id: "([^"]+)",\s*name: "([^"]+)"/g),
+      ...catalog.matchAll(/single\(\s*"([^"]+)",\s*"([^"]+)"/g),
+    ].map((m) => ({ id: m[1], name: m[2] }));
+    expect(entries.length).toBeGreaterThanOrEqual(13);
+    for (const e of entries) {
+      const zh = packageLabel(e, "zh-CN");
+      expect(zh, `${e.id}: ${zh}`).not.toMatch(ENGLISH);
+      expect(packageLabel(e, "en")).toBe(e.name);
+    }
+  });
+
+  it("names found packages, their parts and the memory phases in Chinese", async () => {
+    const { componentLabel, packageLabel, phaseLabel } = await import("./generation");
+    expect(packageLabel({ id: "local:/m/wan.safetensors", name: "Wan2.1 T2V 1.3B (single files)" }, "zh-CN")).toBe("Wan2.1 T2V 1.3B（单文件）");
+    for (const c of ["package", "set", "transformer", "vae", "text_encoder", "Wan2.1 T2V 1.3B transformer", "umT5-XXL text encoder", "TAEHV preview decoder for Wan2.2", "VAE and text encoder"]) {
+      expect(componentLabel(c, "zh-CN"), c).not.toMatch(ENGLISH);
+      expect(componentLabel(c, "en")).toBe(c);
+    }
+    for (const phase of ["loading", "text encoding", "denoising", "decoding"]) {
+      expect(phaseLabel(phase, "zh-CN"), phase).not.toMatch(ENGLISH);
+      expect(phaseLabel(phase, "en")).toBe(phase);
+    }
+    // A phase this UI does not know yet reads as the backend wrote it.
+    expect(phaseLabel("compiling", "zh-CN")).toBe("compiling");
   });
 });

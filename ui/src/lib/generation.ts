@@ -11,6 +11,7 @@ import type { PackageStatus } from "./bindings/PackageStatus";
 import type { Shot } from "./bindings/Shot";
 import type { Soundness } from "./bindings/Soundness";
 import type { StepPreview } from "./api";
+import { en, translate, type Key, type Lang } from "./i18n";
 
 export const ENGINES: readonly Engine[] = ["warp", "wan-text-to-video", "wan-image-to-video"];
 
@@ -279,11 +280,50 @@ export function sortPackages(packages: readonly PackageStatus[]): PackageStatus[
     .map(({ p }) => p);
 }
 
-/** The words of the backend's package names that a translation replaces (English first). */
-export const PACKAGE_TERMS = [" (diffusers package)", " transformer", "text encoder", "preview decoder for", " (ComfyUI, fp16)", " (ComfyUI)"] as const;
+/** The descriptive words of the backend's package and file names and their translations
+ * (longest first, so " (ComfyUI, fp16)" is replaced before " (ComfyUI)"). */
+const NAME_TERMS: ReadonlyArray<readonly [string, Key]> = [
+  [" (diffusers package)", "models.term.package"],
+  [" (single files)", "models.term.singleFiles"],
+  [" (ComfyUI, fp16)", "models.term.comfyFp16"],
+  [" (ComfyUI)", "models.term.comfy"],
+  ["VAE and text encoder", "models.term.vaeAndText"],
+  [" transformer", "models.term.transformer"],
+  ["text encoder", "models.term.textEncoder"],
+  ["preview decoder for", "models.term.previewFor"],
+];
 
-/** A package's name with its descriptive words in the UI's language; model and version names
- * (Wan2.1, T2V, VAE, umT5-XXL, TAEHV) stay as they are. */
-export function localizePackageName(name: string, terms: Readonly<Record<(typeof PACKAGE_TERMS)[number], string>>): string {
-  return PACKAGE_TERMS.reduce((out, term) => out.split(term).join(terms[term]), name);
+/** `name` with its descriptive words in `lang`; model and version names (Wan2.1, T2V, VAE,
+ * umT5-XXL, TAEHV) stay as they are. */
+function localizeTerms(name: string, lang: Lang): string {
+  if (lang === "en") return name;
+  return NAME_TERMS.reduce((out, [term, key]) => out.split(term).join(translate(lang, key)), name);
+}
+
+/** A key of the dictionary, if `key` is one (for names made from the backend's ids). */
+function knownKey(key: string): Key | null {
+  return key in en ? (key as Key) : null;
+}
+
+/** A package's name in `lang`: the catalog's packages by their id (the whole name
+ * translated), found packages by their descriptive words. */
+export function packageLabel(p: { id: string; name: string }, lang: Lang): string {
+  if (lang === "en") return p.name;
+  const key = knownKey(`models.package.${p.id}`);
+  return key ? translate(lang, key) : localizeTerms(p.name, lang);
+}
+
+/** A package file's part ("transformer", "vae", a role's description) in `lang`. */
+export function componentLabel(component: string, lang: Lang): string {
+  if (lang === "en") return component;
+  const key = knownKey(`models.component.${component}`);
+  return key ? translate(lang, key) : localizeTerms(component, lang);
+}
+
+/** A phase of the memory plan ("loading", "denoising"…) in `lang`; one this UI does not
+ * know yet as the backend wrote it. */
+export function phaseLabel(phase: string, lang: Lang): string {
+  if (lang === "en") return phase;
+  const key = knownKey(`models.phase.${phase}`);
+  return key ? translate(lang, key) : phase;
 }

@@ -58,10 +58,12 @@ export function newId(): string {
   return `shot-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 }
 
-export function newShot(index = 0): Shot {
+/** A blank shot at position `index`, named `name` (the UI passes its name for a new shot in
+ * the creator's language). */
+export function newShot(index = 0, name = `Shot ${index + 1}`): Shot {
   return {
     id: newId(),
-    name: `Shot ${index + 1}`,
+    name,
     image: null,
     image_size: null,
     seconds: DEFAULT_SECONDS,
@@ -75,6 +77,21 @@ export function newShot(index = 0): Shot {
     subjects: [],
     crop: { x: 0.5, y: 0.5, zoom: 1 },
   };
+}
+
+/** Whether `shot` holds nothing the creator made: no picture, prompt, motion or clip. */
+export function isBlankShot(shot: Shot): boolean {
+  const m = shot.motion;
+  return (
+    !shot.image &&
+    !shot.result &&
+    shot.prompt === "" &&
+    shot.negative_prompt === "" &&
+    m.paths.length === 0 &&
+    m.statics.length === 0 &&
+    m.camera.kind === "static" &&
+    (m.camera.keys?.length ?? 0) === 0
+  );
 }
 
 /** A placeholder project shown before the backend answers. */

@@ -2,10 +2,12 @@ import { describe, expect, it, vi } from "vitest";
 import type { Project } from "./bindings/Project";
 import type { ScriptShots } from "./bindings/ScriptShots";
 import { History } from "./history";
+import { setLang } from "./locale.svelte";
 import { emptyProject, newShot } from "./model";
 
 const api = vi.hoisted(() => ({
   scriptToShots: vi.fn(),
+  setMenuLanguage: vi.fn(async () => {}),
 }));
 vi.mock("./api", () => api);
 
@@ -54,6 +56,18 @@ describe("script to storyboard", () => {
     expect(b.project.shots.map((s) => s.prompt)).toEqual(["typed before"]);
     b.undo();
     expect(b.project.shots.map((s) => s.prompt)).toEqual([""]);
+  });
+
+  it("names the new shots in the creator's language by their place, and keeps the others' names", () => {
+    setLang("zh-CN");
+    const start = emptyProject();
+    start.shots[0].name = "开场";
+    start.shots[0].prompt = "typed before";
+    const b = board(start);
+    // The backend names the shots it makes "Shot N".
+    applyScriptShots(b, scripted(b.project, ["one", "two"]));
+    setLang("en");
+    expect(b.project.shots.map((s) => s.name)).toEqual(["开场", "镜头 2", "镜头 3"]);
   });
 
   it("sends the project and text to the backend and reports how many were added", async () => {

@@ -4,6 +4,7 @@
 import * as api from "./api";
 import type { Project } from "./bindings/Project";
 import type { ScriptShots } from "./bindings/ScriptShots";
+import { t } from "./locale.svelte";
 
 /** What the dialog needs of the studio (the real one, or a stand-in in tests). */
 export interface Board {
@@ -13,11 +14,14 @@ export interface Board {
   selectShot(index: number): void;
 }
 
-/** Puts the script's storyboard in place (one undo step) and selects its first new shot. */
+/** Puts the script's storyboard in place (one undo step) and selects its first new shot.
+ * The new shots are named as a new shot is in the creator's language, by their place (the
+ * backend names them in English). */
 export function applyScriptShots(board: Board, result: ScriptShots): void {
+  const added = (i: number) => i >= result.first_new && i < result.first_new + result.added;
   board.seal();
   board.edit((draft) => {
-    draft.shots = result.shots;
+    draft.shots = result.shots.map((shot, i) => (added(i) ? { ...shot, name: t("storyboard.newName", { n: i + 1 }) } : shot));
   });
   board.seal();
   board.selectShot(result.first_new);

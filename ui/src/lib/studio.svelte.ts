@@ -24,6 +24,7 @@ import {
   clampSeconds,
   emptyMotion,
   emptyProject,
+  isBlankShot,
   isImagePath,
   newId,
   newShot,
@@ -46,6 +47,16 @@ const MAX_PEAKS = 8000;
 
 function peakBuckets(seconds: number): number {
   return Math.max(64, Math.min(MAX_PEAKS, Math.round(seconds * PEAKS_PER_SECOND)));
+}
+
+/** The name a new shot at position `index` gets, in the creator's language ("镜头 3"). */
+function newShotName(index: number): string {
+  return t("storyboard.newName", { n: index + 1 });
+}
+
+/** A blank shot at position `index`, named in the creator's language. */
+function newLocalShot(index: number) {
+  return newShot(index, newShotName(index));
 }
 
 export class Studio {
@@ -167,7 +178,13 @@ export class Studio {
   /** Shows an opened project, as saved (or, when recovered, as not saved yet). */
   load(opened: OpenedProject): void {
     const project = structuredClone(opened.project);
-    if (project.shots.length === 0) project.shots.push(newShot());
+    if (project.shots.length === 0) project.shots.push(newLocalShot(0));
+    // A new project's blank first shot was named by the backend, in English: it takes the
+    // name a new shot has in the creator's language (as the untitled project's name does).
+    const [first] = project.shots;
+    if (opened.untitled && !opened.recovered && project.shots.length === 1 && isBlankShot(first)) {
+      first.name = newShotName(0);
+    }
     this.project = project;
     this.#history.reset(project, opened.recovered);
     this.#rev++;
@@ -198,7 +215,7 @@ export class Studio {
 
   editShot(fn: (shot: Shot) => void, collapseKey?: string): void {
     this.edit((p) => {
-      while (p.shots.length <= this.shotIndex) p.shots.push(newShot(p.shots.length));
+      while (p.shots.length <= this.shotIndex) p.shots.push(newLocalShot(p.shots.length));
       fn(p.shots[this.shotIndex]);
     }, collapseKey);
   }
@@ -422,11 +439,9 @@ export class Studio {
   addShot(): void {
     const at = Math.min(this.shotIndex + 1, this.project.shots.length);
     this.edit((p) => {
-      const shot = newShot(p.shots.length);
       // A name in the creator's language; it stays the shot's name wherever the shot moves
       // (the strip shows the position beside it).
-      shot.name = t("storyboard.newName", { n: p.shots.length + 1 });
-      p.shots.splice(at, 0, shot);
+      p.shots.splice(at, 0, newLocalShot(p.shots.length));
     });
     this.shotIndex = at;
     this.selected = null;
@@ -676,7 +691,7 @@ export class Studio {
       this.dir = opened.dir;
       this.untitled = opened.untitled;
       const project = structuredClone(opened.project);
-      if (project.shots.length === 0) project.shots.push(newShot());
+      if (project.shots.length === 0) project.shots.push(newLocalShot(0));
       this.#history.replacePresent(project);
       this.#history.markSaved();
       this.project = project;

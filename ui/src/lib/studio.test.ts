@@ -350,6 +350,28 @@ describe("Studio", () => {
     setLang("en");
   });
 
+  it("names a new project's first shot in the creator's language, and no shot the creator named", () => {
+    setLang("zh-CN");
+    // A new project from the backend: one blank shot it named in English.
+    s.load(opened());
+    expect(s.project.shots[0].name).toBe("镜头 1");
+    expect(s.dirty).toBe(false);
+    // A project with no shots gets one, named in the language too.
+    s.load(opened({ ...project(), shots: [] }));
+    expect(s.project.shots[0].name).toBe("镜头 1");
+    // An untitled project reopened with work in it keeps its names.
+    const worked = project();
+    worked.shots[0].prompt = "a cat";
+    s.load(opened(worked));
+    expect(s.project.shots[0].name).toBe("Shot 1");
+    // So does a recovered one, and any saved project.
+    s.load(opened(project(), { recovered: true }));
+    expect(s.project.shots[0].name).toBe("Shot 1");
+    s.load(opened(project(), { untitled: false }));
+    expect(s.project.shots[0].name).toBe("Shot 1");
+    setLang("en");
+  });
+
   it("edits the selected shot only and keeps the last one", () => {
     s.addShot();
     s.setPrompt("a dog runs");

@@ -16,6 +16,7 @@ x: number,
 y: number, 
 /**
  * 1 fits the picture to the frame as the export's fit says; 2 keeps half as much of it,
- * twice as large. 1 to [`Crop::MAX_ZOOM`].
+ * twice as large. 1 to [`max_zoom`] for the picture and the frame (at most
+ * [`Crop::MAX_ZOOM`]); a larger number is framed at that limit.
  */
 zoom: number, };
