@@ -21,8 +21,14 @@ echo "== Rust: unit and end-to-end tests"
 cargo build --workspace --bins
 cargo test --workspace
 
+target_dir="$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')"
+
+echo "== Fuzzing: every parser of a file a user or a download hands us, a fixed number of mutants"
+# Deterministic (fixed seed and count, ~4 min on two cores); README's Fuzzing says how to run longer.
+"$target_dir/debug/motionboard-fuzz" all --executions 5000 --seed 1
+
 echo "== The app under Xvfb, driven by tauri-driver + WebKitWebDriver"
-app="$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')/debug/motionboard-app"
+app="$target_dir/debug/motionboard-app"
 MOTIONBOARD_APP="$app" xvfb-run -a -s "-screen 0 1600x1000x24" node tests/app/e2e.mjs
 
 echo "== The .deb: built from the debug build, unpacked into a temporary root, started to ready"

@@ -178,6 +178,24 @@ impl T5Config {
         if let Some((name, _)) = dims.iter().find(|(_, v)| *v == 0) {
             return unsupported(format!("{name} is 0"));
         }
+        // Far beyond umT5-XXL (256384 tokens, 4096 wide, 24 layers of 64 heads), yet small
+        // enough that the sizes computed from a config stay within 64 bits.
+        let limits = [
+            ("vocab_size", self.vocab_size, 1 << 22),
+            ("d_model", self.d_model, 1 << 16),
+            ("d_kv", self.d_kv, 1 << 12),
+            ("d_ff", self.d_ff, 1 << 18),
+            ("num_layers", self.num_layers, 1 << 10),
+            ("num_heads", self.num_heads, 1 << 10),
+            (
+                "relative_attention_num_buckets",
+                self.relative_attention_num_buckets,
+                1 << 16,
+            ),
+        ];
+        if let Some((name, value, max)) = limits.iter().find(|(_, v, max)| v > max) {
+            return unsupported(format!("{name} is {value}; at most {max}"));
+        }
         // Bidirectional buckets: half per direction, half of those exact.
         let exact = self.relative_attention_num_buckets / 4;
         if exact == 0 || self.relative_attention_max_distance <= exact {
@@ -251,6 +269,20 @@ mod tests {
         assert_eq!(config, T5Config::umt5_xxl());
         assert_eq!(config.inner_dim(), 4096);
         assert_eq!(config.feed_forward().unwrap(), (true, Activation::GeluTanh));
+    }
+
+    #[test]
+    fn sizes_beyond_any_model_are_refused() {
+        let mut t5 = T5Config::umt5_xxl();
+        t5.num_layers = 1 << 40;
+        assert!(t5
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("num_layers"));
+        let mut t5 = T5Config::umt5_xxl();
+        t5.d_model = usize::MAX;
+        assert!(t5.validate().is_err());
     }
 
     #[test]

@@ -207,6 +207,17 @@ impl SentencePieceModel {
 
         let mut normalizers: Vec<NormalizerWrapper> = Vec::new();
         if !self.precompiled_charsmap.is_empty() {
+            // The map opens with its trie's size in bytes, which the parser reserves before
+            // reading: a damaged size would ask for gigabytes (found by fuzzing).
+            let map = &self.precompiled_charsmap;
+            let trie = map
+                .get(..4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+            if trie.is_none_or(|t| t as usize > map.len() - 4) {
+                return Err(SpieceError(
+                    "its normalisation map is damaged (it says it is larger than it is)".into(),
+                ));
+            }
             let map = Precompiled::from(&self.precompiled_charsmap)
                 .map_err(|e| SpieceError(format!("its normalisation map: {e}")))?;
             normalizers.push(map.into());
@@ -306,6 +317,10 @@ mod tests {
             );
         }
         assert!(SentencePieceModel::parse(b"\x0a\xff").is_err());
+        let mut damaged = model.clone();
+        damaged.precompiled_charsmap[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        let e = damaged.tokenizer().unwrap_err().to_string();
+        assert!(e.contains("normalisation map is damaged"), "{e}");
         assert!(SentencePieceModel::parse(&bytes[..bytes.len() / 2]).is_err());
     }
 

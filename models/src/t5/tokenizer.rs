@@ -77,6 +77,15 @@ impl TokenBatch {
     }
 }
 
+/// What a caught panic said.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "no detail".into())
+}
+
 /// umT5's tokenizer.
 #[derive(Debug, Clone)]
 pub struct PromptTokenizer {
@@ -91,10 +100,21 @@ impl PromptTokenizer {
     /// its own, as the pipeline does.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, TokenizerError> {
         let path = path.as_ref();
-        let inner = Tokenizer::from_file(path).map_err(|e| TokenizerError::Load {
+        let load = |message: String| TokenizerError::Load {
             path: path.to_owned(),
-            message: e.to_string(),
-        })?;
+            message,
+        };
+        // The tokenizers crate panics (rather than failing) on some malformed sections, e.g. a
+        // `Precompiled` normalizer whose map is not base64 or a decoder of a known type with
+        // broken fields (found by fuzzing): a damaged file is an error, never a crash.
+        let inner = std::panic::catch_unwind(|| Tokenizer::from_file(path))
+            .map_err(|panic| {
+                load(format!(
+                    "a section of it is malformed ({})",
+                    panic_text(&*panic)
+                ))
+            })?
+            .map_err(|e| load(e.to_string()))?;
         Self::from_tokenizer(inner, path)
     }
 
@@ -180,5 +200,28 @@ impl PromptTokenizer {
             batch.mask.push(mask);
         }
         Ok(batch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_malformed_normaliser_map_is_an_error_not_a_panic() {
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/t5_tiny/tokenizer.json");
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+        // Found by fuzzing: the tokenizers crate panics on a charsmap that is not base64.
+        json["normalizer"]["normalizers"][0]["precompiled_charsmap"] = "not base64 !".into();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokenizer.json");
+        std::fs::write(&path, json.to_string()).unwrap();
+        let e = PromptTokenizer::from_file(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("tokenizer.json") && e.contains("malformed"),
+            "{e}"
+        );
     }
 }

@@ -68,8 +68,64 @@ pub fn load(path: &Path) -> Result<Loaded, AudioError> {
 /// merely scratched (one bad frame in an otherwise good mp3 is skipped, as players do).
 const MAX_BAD_PACKET_FRACTION: f64 = 0.05;
 
+/// The most channels a sound file may state: far beyond music or voice (7.1 is 8), and as many
+/// as a WAVE channel mask (32 bits) can place.
+const MAX_CHANNELS: u16 = 32;
+
 /// Decodes every sample of the first audio track of `path`, at its own rate.
+///
+/// A file whose bytes make the decoder itself fail (a bug in a format reader: arithmetic on
+/// header fields it does not check) is reported as damaged, never allowed to take the app or
+/// the CLI down with it.
 pub fn decode_file(path: &Path) -> Result<Decoded, AudioError> {
+    check_wave_header(path)?;
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_checked(path))).unwrap_or_else(
+        |_| {
+            Err(AudioError::Corrupt {
+                path: path.to_path_buf(),
+                detail: "its header holds values the decoder cannot handle".into(),
+            })
+        },
+    )
+}
+
+/// Refuses a WAVE file stating an impossible channel count before symphonia reads it: its
+/// WAVE reader multiplies and shifts by the count unchecked (found by fuzzing).
+fn check_wave_header(path: &Path) -> Result<(), AudioError> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    let read = File::open(path).and_then(|f| f.take(64 << 10).read_to_end(&mut head));
+    if read.is_err() || !(head.starts_with(b"RIFF") && head.get(8..12) == Some(b"WAVE")) {
+        // Not a WAVE file (or unreadable): the probe says what it is.
+        return Ok(());
+    }
+    let mut at = 12;
+    while let Some(header) = head.get(at..at + 8) {
+        let size = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as usize;
+        if &header[..4] == b"fmt " {
+            if let Some(&[lo, hi]) = head.get(at + 10..at + 12) {
+                let channels = u16::from_le_bytes([lo, hi]);
+                if channels == 0 || channels > MAX_CHANNELS {
+                    return Err(AudioError::Corrupt {
+                        path: path.to_path_buf(),
+                        detail: format!(
+                            "it says it holds {channels} channels; a sound file has 1 to \
+                             {MAX_CHANNELS}"
+                        ),
+                    });
+                }
+            }
+            return Ok(());
+        }
+        at = match (at + 8).checked_add(size + (size & 1)) {
+            Some(next) => next,
+            None => return Ok(()),
+        };
+    }
+    Ok(())
+}
+
+fn decode_checked(path: &Path) -> Result<Decoded, AudioError> {
     let p = || path.to_path_buf();
     let file = File::open(path).map_err(|source| AudioError::Io { path: p(), source })?;
     let len = file
@@ -442,6 +498,20 @@ mod tests {
         let missing = dir.path().join("missing.ogg");
         let msg = decode_file(&missing).unwrap_err().to_string();
         assert!(msg.contains("missing.ogg"), "{msg}");
+    }
+
+    #[test]
+    fn impossible_channel_counts_are_refused_not_crashed_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("many.wav");
+        write_wav(&path, 8000, 2, &[0; 64]);
+        let mut bytes = std::fs::read(&path).unwrap();
+        // The fmt chunk's channel count (found by fuzzing: 44801 overflowed symphonia).
+        bytes[22..24].copy_from_slice(&44_801u16.to_le_bytes());
+        std::fs::write(&path, &bytes).unwrap();
+        let e = decode_file(&path).unwrap_err();
+        assert!(matches!(e, AudioError::Corrupt { .. }), "{e}");
+        assert!(e.to_string().contains("44801 channels"), "{e}");
     }
 
     #[test]

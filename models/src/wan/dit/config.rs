@@ -50,6 +50,14 @@ pub struct DitConfig {
     pub pos_embed_seq_len: Option<usize>,
 }
 
+/// Bounds far beyond any released Wan DiT (1.3B: 12 heads of 128, 30 layers; 14B: 40 heads of
+/// 128, 40 layers), yet small enough that the sizes computed from a config (parameters,
+/// memory plans, RoPE tables) stay within 64 bits: a config.json cannot make them overflow.
+const MAX_WIDTH: usize = 1 << 16;
+const MAX_LAYERS: usize = 1024;
+const MAX_PATCH: usize = 16;
+const MAX_ROPE_LEN: usize = 1 << 16;
+
 fn default_true() -> bool {
     true
 }
@@ -116,6 +124,45 @@ impl DitConfig {
         if self.patch_size.contains(&0) || self.num_attention_heads == 0 {
             return unsupported("zero patch size or heads".into());
         }
+        if self.patch_size.iter().any(|p| *p > MAX_PATCH) {
+            return unsupported(format!(
+                "patch_size {:?}: at most {MAX_PATCH} per axis",
+                self.patch_size
+            ));
+        }
+        let inner = self
+            .num_attention_heads
+            .checked_mul(self.attention_head_dim)
+            .unwrap_or(usize::MAX);
+        let widths = [
+            ("num_attention_heads x attention_head_dim", inner),
+            ("in_channels", self.in_channels),
+            ("out_channels", self.out_channels()),
+            ("text_dim", self.text_dim),
+            ("freq_dim", self.freq_dim),
+            ("ffn_dim", self.ffn_dim),
+        ];
+        if let Some((name, value)) = widths.iter().find(|(_, v)| !(1..=MAX_WIDTH).contains(v)) {
+            return unsupported(format!("{name} is {value}; it must be 1 to {MAX_WIDTH}"));
+        }
+        if !(1..=MAX_LAYERS).contains(&self.num_layers) {
+            return unsupported(format!(
+                "num_layers {}: it must be 1 to {MAX_LAYERS}",
+                self.num_layers
+            ));
+        }
+        if !(1..=MAX_ROPE_LEN).contains(&self.rope_max_seq_len) {
+            return unsupported(format!(
+                "rope_max_seq_len {}: it must be 1 to {MAX_ROPE_LEN}",
+                self.rope_max_seq_len
+            ));
+        }
+        if !(self.eps.is_finite() && self.eps > 0.0) {
+            return unsupported(format!(
+                "eps {}: it must be a small positive number",
+                self.eps
+            ));
+        }
         Ok(())
     }
 
@@ -174,6 +221,23 @@ mod tests {
         let mut bad = config.clone();
         bad.image_dim = Some(1280);
         assert!(bad.validate().is_err());
+        for huge in [
+            r#"{"patch_size": [1, 18446744073709551615, 2]}"#,
+            r#"{"num_attention_heads": 4294967296, "attention_head_dim": 4294967296}"#,
+            r#"{"ffn_dim": 0}"#,
+            r#"{"num_layers": 1000000}"#,
+        ] {
+            let mut value: serde_json::Value = serde_json::from_str(WAN21_T2V_1_3B).unwrap();
+            for (k, v) in serde_json::from_str::<serde_json::Value>(huge)
+                .unwrap()
+                .as_object()
+                .unwrap()
+            {
+                value[k] = v.clone();
+            }
+            let bad: DitConfig = serde_json::from_value(value).unwrap();
+            assert!(bad.validate().is_err(), "{huge}");
+        }
         let five = DitConfig::wan22_ti2v_5b();
         five.validate().unwrap();
         assert_eq!((five.inner_dim(), five.in_channels), (3072, 48));

@@ -58,6 +58,15 @@ pub struct VaeConfig {
     pub scale_factor_spatial: Option<usize>,
 }
 
+/// Bounds far beyond any released Wan VAE (widths up to 256 x 4, 4 levels, 2 residual blocks,
+/// 48 latent channels), so that no config.json can make the sizes computed from it overflow or
+/// building the model (its norms are allocated at once) take more memory than a machine has.
+const MAX_WIDTH: usize = 1 << 13;
+const MAX_LEVELS: usize = 8;
+const MAX_RES_BLOCKS: usize = 16;
+const MAX_CHANNELS: usize = 1 << 10;
+const MAX_PATCH: usize = 16;
+
 fn default_base_dim() -> usize {
     96
 }
@@ -163,6 +172,41 @@ impl VaeConfig {
         }
         if self.num_res_blocks == 0 {
             return invalid("num_res_blocks must be at least 1".into());
+        }
+        if self.dim_mult.len() > MAX_LEVELS || self.num_res_blocks > MAX_RES_BLOCKS {
+            return invalid(format!(
+                "{} levels of {} residual blocks: at most {MAX_LEVELS} levels of \
+                 {MAX_RES_BLOCKS}",
+                self.dim_mult.len(),
+                self.num_res_blocks
+            ));
+        }
+        let widest = |base: usize| {
+            std::iter::once(&1)
+                .chain(&self.dim_mult)
+                .map(|m| m.checked_mul(base).unwrap_or(usize::MAX))
+                .max()
+                .unwrap_or(0)
+        };
+        let widest = widest(self.base_dim).max(widest(self.decoder_base_dim()));
+        if widest > MAX_WIDTH {
+            return invalid(format!(
+                "base_dim, decoder_base_dim and dim_mult make levels {widest} channels wide; at \
+                 most {MAX_WIDTH}"
+            ));
+        }
+        let channels = [self.z_dim, self.in_channels, self.out_channels];
+        if channels.iter().any(|c| *c > MAX_CHANNELS)
+            || self.in_channels == 0
+            || self.out_channels == 0
+        {
+            return invalid(format!(
+                "z_dim {}, in_channels {} and out_channels {} must be 1 to {MAX_CHANNELS}",
+                self.z_dim, self.in_channels, self.out_channels
+            ));
+        }
+        if self.patch() > MAX_PATCH {
+            return invalid(format!("patch_size {}: at most {MAX_PATCH}", self.patch()));
         }
         if !self.attn_scales.is_empty() {
             return invalid(format!(
@@ -358,6 +402,22 @@ impl VaeConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_beyond_any_model_are_refused_not_built() {
+        let base: VaeConfig = serde_json::from_str(WAN21).unwrap();
+        let mut wide = base.clone();
+        wide.base_dim = 1 << 34;
+        let mut deep = base.clone();
+        deep.dim_mult = vec![1; 100];
+        deep.temperal_downsample = vec![true; 99];
+        let mut latent = base.clone();
+        latent.z_dim = 1 << 40;
+        for bad in [wide, deep, latent] {
+            let e = bad.validate().unwrap_err().to_string();
+            assert!(e.contains("at most") || e.contains("must be"), "{e}");
+        }
+    }
 
     #[test]
     fn parses_wan21() {
