@@ -2,7 +2,9 @@
 //! are not models reported by name, and downloads from a local server laid out like the
 //! Hugging Face Hub (redirect to a CDN with X-Linked-* headers, Range requests): progress,
 //! resume after a dropped connection (within a run and on the next run), truncated and wrong
-//! files rejected and deleted, nothing half-written ever in the models folder.
+//! files rejected and deleted, nothing half-written ever in the models folder; the disk
+//! filling up mid-download (a small tmpfs) and a read-only models folder (a read-only bind
+//! mount), both in a private mount namespace (`e2e::mount`).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
@@ -12,6 +14,7 @@ use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
 use e2e::motionboard_bin;
+use e2e::mount::Namespace;
 use studio::model_store::download::sha256_file;
 
 const T2V_REPO: &str = "Wan-AI/Wan2.1-T2V-1.3B-Diffusers";
@@ -71,10 +74,7 @@ impl Sandbox {
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
-    fn run(&self, args: &[&str]) -> Output {
-        self.run_with(args, &[])
-    }
-    fn run_with(&self, args: &[&str], env: &[(&str, &Path)]) -> Output {
+    fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(motionboard_bin());
         command
             .args(args)
@@ -82,6 +82,13 @@ impl Sandbox {
             .env("HF_HUB_CACHE", self.dir.path().join("hf"))
             .env_remove("MOTIONBOARD_MODELS_URL")
             .env_remove("MOTIONBOARD_CATALOG");
+        command
+    }
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run motionboard")
+    }
+    fn run_with(&self, args: &[&str], env: &[(&str, &Path)]) -> Output {
+        let mut command = self.command(args);
         for (key, value) in env {
             command.env(key, value);
         }
@@ -752,6 +759,134 @@ fn a_disk_that_cannot_be_written_is_named() {
         "{stderr}"
     );
     assert!(files_under(&sandbox.models()).is_empty());
+}
+
+/// A crash is a signal or a panic; a handled failure is exit status 1 with a message.
+fn assert_handled(out: &Output) {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error: ") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_disk_that_fills_during_a_download_keeps_what_arrived_for_the_next_run() {
+    let sandbox = Sandbox::new();
+    let hub = Hub::start();
+    hub.add_package(T2V_REPO, &fixture("wan_tiny_t2v"));
+    let args = [
+        "models",
+        "download",
+        "wan2.1-t2v-1.3b-diffusers",
+        "--base-url",
+        &hub.url,
+    ];
+    // About half the package fits.
+    let after = sandbox.path("after");
+    let out = Namespace::new()
+        .small_disk(&sandbox.data(), 100 * 1024)
+        .copy_back(&sandbox.data(), &after)
+        .run(&sandbox.command(&args));
+    assert_handled(&out);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("the disk filled up while downloading")
+            && stderr.contains("make at least")
+            && stderr.contains(&format!("disk that holds {}", sandbox.data().display()))
+            && stderr.contains("resumes from there"),
+        "{stderr}"
+    );
+    // Nothing in the models folder; one partial file, short of its whole size, kept.
+    assert!(files_under(&after.join("models")).is_empty());
+    let parts: Vec<PathBuf> = files_under(&after.join("downloads"))
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with(".part"))
+        .collect();
+    assert_eq!(parts.len(), 1, "{parts:?}");
+    let part = &parts[0];
+    let kept = std::fs::metadata(after.join("downloads").join(part))
+        .unwrap()
+        .len();
+    let repo_path = part
+        .to_string_lossy()
+        .trim_start_matches("wan2.1-t2v-1.3b-diffusers/Wan2.1-T2V-1.3B-Diffusers/")
+        .trim_end_matches(".part")
+        .to_owned();
+    let whole = std::fs::metadata(fixture(&format!("wan_tiny_t2v/{repo_path}")))
+        .unwrap()
+        .len();
+    assert!(kept > 0 && kept < whole, "{repo_path}: {kept} of {whole} bytes");
+    assert!(stderr.contains(&format!("the {kept} bytes received")), "{stderr}");
+
+    // Room again (the folder as the full disk left it, on the real disk): the next run
+    // resumes the partial file from where it stopped and installs the whole package.
+    copy_tree(&after, &sandbox.data());
+    let out = sandbox.run(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let cdn_path = format!("{T2V_REPO}/{repo_path}");
+    let last = hub.requests().into_iter().rfind(|(p, _)| p == &cdn_path);
+    assert_eq!(last.unwrap().1, Some(format!("bytes={kept}-")));
+    let installed = sandbox.models().join("Wan2.1-T2V-1.3B-Diffusers");
+    for file in files_under(&fixture("wan_tiny_t2v"))
+        .into_iter()
+        .filter(|f| !f.starts_with("reference"))
+    {
+        assert_eq!(
+            std::fs::read(installed.join(&file)).unwrap(),
+            std::fs::read(fixture("wan_tiny_t2v").join(&file)).unwrap(),
+            "{}",
+            file.display()
+        );
+    }
+    assert!(leftovers(&sandbox).is_empty(), "{:?}", leftovers(&sandbox));
+}
+
+#[test]
+fn a_read_only_models_folder_is_named_and_nothing_crashes() {
+    let sandbox = Sandbox::new();
+    let hub = Hub::start();
+    hub.add_package(T2V_REPO, &fixture("wan_tiny_t2v"));
+    copy_tree(&fixture("wan_tiny_t2v"), &sandbox.models().join("wan_tiny_t2v"));
+    let models_before = files_under(&sandbox.models());
+    let read_only = || Namespace::new().read_only(&sandbox.models());
+
+    // Listing and checking only read: they work as usual.
+    let out = read_only().run(&sandbox.command(&["models", "list"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("local:wan_tiny_t2v"));
+
+    // A download fetches and checks the package, then cannot move it in: the message names
+    // the folder and says it cannot be written.
+    let out = read_only().run(&sandbox.command(&[
+        "models",
+        "download",
+        "wan2.1-t2v-1.3b-diffusers",
+        "--base-url",
+        &hub.url,
+    ]));
+    assert_handled(&out);
+    let stderr = text(&out.stderr);
+    let models = sandbox.models().display().to_string();
+    assert!(
+        stderr.contains(&format!("{models} cannot be written")) && stderr.contains("read-only"),
+        "{stderr}"
+    );
+
+    // An import says the same of the folder it would copy into.
+    let out = read_only().run(&sandbox.command(&[
+        "models",
+        "import",
+        fixture("wan_tiny_ti2v").to_str().unwrap(),
+    ]));
+    assert_handled(&out);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("cannot import into {models}: it cannot be written")),
+        "{stderr}"
+    );
+    assert_eq!(files_under(&sandbox.models()), models_before);
 }
 
 #[test]

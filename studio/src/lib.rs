@@ -2,6 +2,7 @@
 //! MP4 export. The desktop app (src-tauri) and the `motionboard` CLI are thin layers over it.
 
 pub mod audio;
+pub mod disk;
 pub mod export;
 pub mod generate;
 pub mod heap;

@@ -3,6 +3,7 @@
 
 pub mod audio;
 pub mod flow;
+pub mod mount;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -15,9 +15,11 @@
 //! Then `moov` grows, everything after it moves 8 bytes on, and every chunk offset is
 //! moved with it.
 
-use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::ops::Range;
+use std::path::Path;
+
+use super::ExportError;
 
 /// One box inside a buffer: its type, and where it and its payload lie.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,8 +128,8 @@ pub(crate) fn find_in(
 }
 
 /// Top-level boxes of a file: (type, offset, size).
-pub(crate) fn top_level(file: &mut File) -> std::io::Result<Vec<([u8; 4], u64, u64)>> {
-    let len = file.metadata()?.len();
+pub(crate) fn top_level(file: &mut (impl Seek + Read)) -> std::io::Result<Vec<([u8; 4], u64, u64)>> {
+    let len = file.seek(SeekFrom::End(0))?;
     let mut out = Vec::new();
     let mut pos = 0u64;
     while pos < len {
@@ -416,9 +418,9 @@ fn shift_chunk_offsets(moov: &mut [u8], by: u64) -> Result<(), String> {
 
 /// Moves the bytes of `file` from `from` to its end `by` bytes further on, last chunk
 /// first so nothing is overwritten before it is copied.
-fn shift_tail(file: &mut File, from: u64, by: u64) -> std::io::Result<()> {
+fn shift_tail(file: &mut (impl Read + Write + Seek), from: u64, by: u64) -> std::io::Result<()> {
     const CHUNK: u64 = 1 << 20;
-    let len = file.metadata()?.len();
+    let len = file.seek(SeekFrom::End(0))?;
     let mut buf = vec![0u8; CHUNK as usize];
     let mut end = len;
     while end > from {
@@ -433,42 +435,49 @@ fn shift_tail(file: &mut File, from: u64, by: u64) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Checks and finishes the file muxide wrote: `moov` before `mdat`, no edit list, video
-/// duration exactly `frames / fps`, and, when `audio_samples` is given, a sound track
-/// lasting exactly that many 48 kHz samples.
+/// Checks and finishes the file muxide wrote (at `path`): `moov` before `mdat`, no edit
+/// list, video duration exactly `frames / fps`, and, when `audio_samples` is given, a sound
+/// track lasting exactly that many 48 kHz samples.
 pub(crate) fn finalize(
-    file: &mut File,
+    file: &mut (impl Read + Write + Seek),
+    path: &Path,
     frames: u32,
     fps: u32,
     audio_samples: Option<u64>,
-) -> Result<(), String> {
-    let io = |e: std::io::Error| format!("could not read back the MP4 file: {e}");
+) -> Result<(), ExportError> {
+    let io = |e: std::io::Error| ExportError::io("read back", path, e);
     let top = top_level(file).map_err(io)?;
     let position = |kind: &[u8; 4]| top.iter().position(|(k, _, _)| k == kind);
     let (Some(moov_at), Some(mdat_at)) = (position(b"moov"), position(b"mdat")) else {
-        return Err("the MP4 file has no moov or no mdat box".into());
+        return Err(ExportError::Muxer(
+            "the MP4 file has no moov or no mdat box".into(),
+        ));
     };
     if moov_at > mdat_at {
-        return Err("the MP4 file has its moov box after the media data (no fast start)".into());
+        return Err(ExportError::Muxer(
+            "the MP4 file has its moov box after the media data (no fast start)".into(),
+        ));
     }
     let (_, offset, size) = top[moov_at];
     let mut moov = vec![0u8; size as usize];
     file.seek(SeekFrom::Start(offset)).map_err(io)?;
     file.read_exact(&mut moov).map_err(io)?;
     let original = moov.clone();
-    strip_edit_lists(&mut moov)?;
-    fix_duration(&mut moov, frames, fps)?;
+    let header = |e: String| ExportError::Muxer(e);
+    strip_edit_lists(&mut moov).map_err(header)?;
+    fix_duration(&mut moov, frames, fps).map_err(header)?;
     let grown = match audio_samples {
-        Some(samples) => fix_audio_duration(&mut moov, samples, 48_000)?,
+        Some(samples) => fix_audio_duration(&mut moov, samples, 48_000).map_err(header)?,
         None => 0,
     };
     if moov != original {
-        let w = |e: std::io::Error| format!("could not update the MP4 header: {e}");
+        let w = |e: std::io::Error| ExportError::io("update the MP4 header of", path, e);
         if grown > 0 {
             shift_tail(file, offset + size, grown as u64).map_err(w)?;
         }
         file.seek(SeekFrom::Start(offset)).map_err(w)?;
         file.write_all(&moov).map_err(w)?;
+        file.flush().map_err(w)?;
     }
     Ok(())
 }

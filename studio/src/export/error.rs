@@ -15,6 +15,15 @@ pub enum ExportError {
         #[source]
         source: std::io::Error,
     },
+    /// The disk filled up while the video was written.
+    #[error(
+        "could not export {out}: the disk is full; the video needs about {size}: {advice} \
+         (or export to another disk), then export again. Nothing was written at {out}; a \
+         file already there is unchanged",
+        size = crate::disk::human_bytes(*needed),
+        advice = crate::disk::free_advice(crate::disk::folder_of(out), Some(*needed))
+    )]
+    DiskFull { out: PathBuf, needed: u64 },
     /// The frame size cannot be encoded.
     #[error("cannot export {width}x{height} video: {reason}")]
     BadSize {

@@ -25,12 +25,13 @@ mod yuv;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc;
 
 use image::RgbImage;
 
 use crate::audio::{aac, Pcm, SAMPLE_RATE};
+use crate::disk::{self, Metered};
 
 pub use encoder::{Complexity, EncoderSettings};
 pub use error::ExportError;
@@ -111,7 +112,8 @@ impl VideoSpec {
 /// so draw every pixel). Calls `progress(done, total)` after each frame is encoded, once
 /// for every `done` from 1 to `total`; checks `cancel` before each frame and returns
 /// Err(ExportError::Cancelled) leaving nothing at `out`. Writes a temporary file in the
-/// same folder and renames it to `out` only when complete; on any error it is removed.
+/// same folder and renames it to `out` only when complete and synced; on any error it is
+/// removed, and a full disk is [`ExportError::DiskFull`], with about what the video needs.
 pub fn export_mp4(
     out: &Path,
     spec: VideoSpec,
@@ -166,21 +168,44 @@ pub fn export_mp4_with_audio(
     }
     let mut part = PartFile::create_beside(out)?;
     let path = part.path().to_path_buf();
-    encode_frames(
-        part.file(),
-        &path,
-        spec,
-        frame_count,
-        settings,
-        audio,
-        &mut render,
-        &mut progress,
-        cancel,
-    )?;
-    let audio_samples = audio.map(|_| audio_samples_for(frame_count, spec.fps) as u64);
-    boxes::finalize(part.file(), frame_count, spec.fps, audio_samples)
-        .map_err(ExportError::Muxer)?;
-    part.persist(out)
+    let payload = AtomicU64::new(0);
+    let written = (|| {
+        encode_frames(
+            part.file(),
+            &path,
+            spec,
+            frame_count,
+            settings,
+            audio,
+            &mut render,
+            &mut progress,
+            cancel,
+            &payload,
+        )?;
+        let audio_samples = audio.map(|_| audio_samples_for(frame_count, spec.fps) as u64);
+        boxes::finalize(
+            &mut Metered::new(&path, part.file()),
+            &path,
+            frame_count,
+            spec.fps,
+            audio_samples,
+        )?;
+        part.persist(out)
+    })();
+    written.map_err(|e| match e {
+        ExportError::Io { source, .. } if disk::is_full(&source) => ExportError::DiskFull {
+            out: out.to_owned(),
+            needed: estimated_size(payload.load(Ordering::Acquire), frame_count),
+        },
+        e => e,
+    })
+}
+
+/// What an MP4 of `payload` bytes of coded frames in `frames` video frames takes on disk,
+/// rounded up: the frames, their sample tables (sizes, times, offsets of both tracks), and
+/// the headers.
+fn estimated_size(payload: u64, frames: u32) -> u64 {
+    payload + 64 * u64::from(frames) + 64 * 1024
 }
 
 /// Frames queued between the renderer and the encoder.
@@ -199,6 +224,7 @@ fn encode_frames(
     render: &mut impl FnMut(u32, &mut RgbImage) -> Result<(), ExportError>,
     progress: &mut impl FnMut(u32, u32),
     cancel: &AtomicBool,
+    payload: &AtomicU64,
 ) -> Result<(), ExportError> {
     let (w, h) = (spec.width, spec.height);
     let encoded = AtomicU32::new(0);
@@ -230,6 +256,7 @@ fn encode_frames(
                     spare_tx,
                     &encoded,
                     &complete,
+                    payload,
                 )
             })
             .map_err(|e| {
@@ -292,9 +319,10 @@ fn encode_worker(
     spare: mpsc::Sender<YuvFrame>,
     encoded: &AtomicU32,
     complete: &AtomicBool,
+    payload: &AtomicU64,
 ) -> Result<(), ExportError> {
     let mut encoder = H264Encoder::new(spec, settings)?;
-    let mut writer = BufWriter::with_capacity(1 << 20, file);
+    let mut writer = BufWriter::with_capacity(1 << 20, Metered::new(path, file));
     let mut mp4 = Mp4Writer::new(&mut writer, spec, audio.is_some())?;
     let mut bytes = Vec::new();
     for (index, yuv) in frames {
@@ -310,6 +338,7 @@ fn encode_worker(
         }
         let _ = spare.send(yuv);
         mp4.push(&bytes, frame.idr)?;
+        payload.fetch_add(bytes.len() as u64, Ordering::Release);
         encoded.fetch_add(1, Ordering::Release);
     }
     if !complete.load(Ordering::Acquire) {
@@ -322,6 +351,7 @@ fn encode_worker(
             .map_err(|e| ExportError::Audio(e.to_string()))?;
         for frame in &stream.frames {
             mp4.push_audio(frame)?;
+            payload.fetch_add(frame.len() as u64, Ordering::Release);
         }
     }
     mp4.finish(path)?;

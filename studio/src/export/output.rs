@@ -1,11 +1,13 @@
 //! The output file: written under a temporary name in the same folder, renamed over the
-//! target only when complete, removed on any error or cancel.
+//! target only when complete and synced, removed on any error or cancel. A process killed
+//! mid-export cannot remove its temporary file; the next export to the same name does.
 
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::ExportError;
+use crate::disk;
 
 /// A temporary file beside the output; deleted on drop unless [`PartFile::persist`]ed.
 pub(crate) struct PartFile {
@@ -22,10 +24,9 @@ impl PartFile {
             let e = std::io::Error::new(std::io::ErrorKind::InvalidInput, "it has no file name");
             ExportError::io("export to", out, e)
         })?;
-        let dir = match out.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let dir = disk::folder_of(out).to_path_buf();
+        let prefix = format!(".{}.", name.to_string_lossy());
+        disk::sweep_leftovers(&dir, |entry| part_owner(entry, &prefix));
         loop {
             let n = NEXT.fetch_add(1, Ordering::Relaxed);
             let mut tmp_name = std::ffi::OsString::from(".");
@@ -69,8 +70,20 @@ impl PartFile {
         fs::rename(&self.path, out)
             .map_err(|e| ExportError::io("move the finished video to", out, e))?;
         self.path = PathBuf::new();
+        disk::sync_folder(disk::folder_of(out));
         Ok(())
     }
+}
+
+/// The process that wrote `entry` when it is a temporary file of an output whose temporary
+/// names start with `prefix` (`.<name>.<pid>-<n>.part`).
+fn part_owner(entry: &str, prefix: &str) -> Option<u32> {
+    let (pid, n) = entry
+        .strip_prefix(prefix)?
+        .strip_suffix(".part")?
+        .split_once('-')?;
+    n.parse::<u32>().ok()?;
+    pid.parse().ok()
 }
 
 impl Drop for PartFile {
@@ -117,6 +130,26 @@ mod tests {
         part.persist(&out).unwrap();
         assert_eq!(fs::read(&out).unwrap(), b"new");
         assert_eq!(entries(dir.path()), ["a.mp4"]);
+    }
+
+    #[test]
+    fn the_temporary_file_of_a_killed_export_goes_with_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("a.mp4");
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let leftover = format!(".a.mp4.{dead}-0.part");
+        let other = format!(".b.mp4.{dead}-0.part");
+        fs::write(dir.path().join(&leftover), b"half").unwrap();
+        fs::write(dir.path().join(&other), b"half").unwrap();
+        assert_eq!(part_owner(&leftover, ".a.mp4."), Some(dead));
+        assert_eq!(part_owner("a.mp4", ".a.mp4."), None);
+        let mut part = PartFile::create_beside(&out).unwrap();
+        part.file().write_all(b"new").unwrap();
+        part.persist(&out).unwrap();
+        // Only the same output's leftovers: another name is another export's business.
+        assert_eq!(entries(dir.path()), [other, "a.mp4".to_string()]);
     }
 
     #[test]

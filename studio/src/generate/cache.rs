@@ -3,12 +3,15 @@
 //! re-encode them once). A clip is written into a temporary folder and renamed into place
 //! whole, so a crash or a cancel never leaves a half clip under a key.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
 use super::error::GenerateError;
+use crate::disk;
 use crate::project::confine;
 
 /// One generated clip, in memory.
@@ -101,7 +104,7 @@ impl ResultCache {
 
     /// Records in the clip under `key` the `recipe` of the shot it now plays for (see
     /// `super::recipe`), so a later change to the shot shows the clip as out of date. The
-    /// clip's description is replaced whole (written beside it, then renamed).
+    /// clip's description is replaced whole (written beside it, synced, then renamed).
     pub fn record_recipe(&self, key: &str, recipe: &str) -> Result<(), GenerateError> {
         let path = self.path(key).join("clip.json");
         let err = |message: String| GenerateError::Cache {
@@ -118,12 +121,9 @@ impl ResultCache {
         }
         info.recipe = Some(recipe.to_owned());
         let text = serde_json::to_string_pretty(&info).map_err(|e| err(e.to_string()))?;
-        let tmp = path.with_extension(format!("json.partial-{}", std::process::id()));
-        std::fs::write(&tmp, text).map_err(|e| err(e.to_string()))?;
-        std::fs::rename(&tmp, &path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            err(e.to_string())
-        })
+        // Atomic, and a full disk says so (a project error, worded for any file).
+        crate::project::store::write_atomic(&path, text.as_bytes())?;
+        Ok(())
     }
 
     /// The clip under `key`, `None` when there is none.
@@ -169,7 +169,11 @@ impl ResultCache {
         }))
     }
 
-    /// Stores `frames` under `key`, replacing nothing that is already there.
+    /// Stores `frames` under `key`, replacing nothing that is already there. The clip is
+    /// written whole into a hidden folder (each file synced), then renamed into place, so
+    /// under its key a clip is either whole or absent, even after a kill or a power cut. A
+    /// full disk is [`GenerateError::DiskFull`], with the clip's size; the hidden folders a
+    /// killed process left are removed first.
     pub fn store(&self, key: &str, fps: u32, frames: &[RgbImage]) -> Result<(), GenerateError> {
         let target = self.path(key);
         let err = |message: String| GenerateError::Cache {
@@ -189,40 +193,80 @@ impl ResultCache {
         let Some(first) = frames.first() else {
             return Err(err("no frames to store".into()));
         };
-        std::fs::create_dir_all(&self.dir).map_err(|e| err(e.to_string()))?;
+        // Encoded before anything is written, so a full disk can be told what the clip needs.
+        let mut files = Vec::with_capacity(frames.len() + 1);
+        for (i, frame) in frames.iter().enumerate() {
+            let mut png = std::io::Cursor::new(Vec::new());
+            frame
+                .write_to(&mut png, image::ImageFormat::Png)
+                .map_err(|e| err(format!("frame {i} could not be encoded: {e}")))?;
+            files.push((frame_name(i as u32), png.into_inner()));
+        }
+        let info = ClipInfo {
+            width: first.width(),
+            height: first.height(),
+            frames: frames.len() as u32,
+            fps,
+            recipe: None,
+        };
+        let text = serde_json::to_string_pretty(&info).map_err(|e| err(e.to_string()))?;
+        // clip.json last: `contains` looks for it.
+        files.push(("clip.json".into(), text.into_bytes()));
+        let needed: u64 = files.iter().map(|(_, b)| b.len() as u64).sum();
+
+        std::fs::create_dir_all(&self.dir).map_err(|e| self.write_error(&target, e, needed))?;
+        disk::sweep_leftovers(&self.dir, partial_owner);
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let tmp = self
             .dir
-            .join(format!(".partial-{key}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&tmp);
-        let written = (|| -> Result<(), String> {
-            std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
-            for (i, frame) in frames.iter().enumerate() {
-                frame
-                    .save(tmp.join(frame_name(i as u32)))
-                    .map_err(|e| e.to_string())?;
+            .join(format!(".partial-{key}-{}-{n}", std::process::id()));
+        let written = (|| -> std::io::Result<()> {
+            std::fs::create_dir_all(&tmp)?;
+            for (name, bytes) in &files {
+                let path = tmp.join(name);
+                let mut file = disk::Metered::new(&path, std::fs::File::create(&path)?);
+                file.write_all(bytes)?;
+                file.get_ref().sync_all()?;
             }
-            let info = ClipInfo {
-                width: first.width(),
-                height: first.height(),
-                frames: frames.len() as u32,
-                fps,
-                recipe: None,
-            };
-            let text = serde_json::to_string_pretty(&info).map_err(|e| e.to_string())?;
-            std::fs::write(tmp.join("clip.json"), text).map_err(|e| e.to_string())?;
+            disk::sync_folder(&tmp);
             if target.exists() {
                 // The same key is the same clip: keep the one already there.
-                std::fs::remove_dir_all(&tmp).map_err(|e| e.to_string())?;
-                return Ok(());
+                return std::fs::remove_dir_all(&tmp);
             }
-            std::fs::rename(&tmp, &target).map_err(|e| e.to_string())
+            std::fs::rename(&tmp, &target)?;
+            disk::sync_folder(&self.dir);
+            Ok(())
         })();
-        if let Err(message) = written {
+        written.map_err(|e| {
             let _ = std::fs::remove_dir_all(&tmp);
-            return Err(err(message));
-        }
-        Ok(())
+            self.write_error(&target, e, needed)
+        })
     }
+
+    /// A write of the clip under `target` that failed; `needed` bytes is the clip's size.
+    fn write_error(&self, target: &Path, e: std::io::Error, needed: u64) -> GenerateError {
+        if disk::is_full(&e) {
+            GenerateError::DiskFull {
+                folder: self.dir.clone(),
+                needed,
+            }
+        } else {
+            GenerateError::Cache {
+                path: target.to_owned(),
+                message: e.to_string(),
+            }
+        }
+    }
+}
+
+/// The process that wrote a hidden folder of [`ResultCache::store`]
+/// (`.partial-<key>-<pid>-<n>`).
+fn partial_owner(name: &str) -> Option<u32> {
+    let mut parts = name.strip_prefix(".partial-")?.rsplitn(3, '-');
+    parts.next()?.parse::<u32>().ok()?;
+    let pid = parts.next()?.parse().ok()?;
+    valid_key(parts.next()?).then_some(pid)
 }
 
 /// Keys are hex digests: anything else could name a path outside the cache.
@@ -319,5 +363,68 @@ mod tests {
         assert!(cache.store("../x", 16, &frames(1)).is_err());
         assert!(!cache.contains("../../etc"));
         assert!(cache.store("ab", 16, &[]).is_err());
+    }
+
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_full_disk_leaves_no_half_clip_and_says_what_the_clip_needs() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ResultCache::new(dir.path());
+        cache.store("aa", 16, &frames(3)).unwrap();
+        let needed = {
+            let probe = tempfile::tempdir().unwrap();
+            let disk = disk::fill_disk(probe.path(), u64::MAX / 2);
+            ResultCache::new(probe.path()).store("bb", 16, &frames(5)).unwrap();
+            disk.written()
+        };
+        // Full before the first frame, inside a frame, before clip.json, one byte short.
+        for free in [0, 10, needed - 60, needed - 1] {
+            let _full = disk::fill_disk(dir.path(), free);
+            let err = cache.store("bb", 16, &frames(5)).unwrap_err();
+            let GenerateError::DiskFull { needed: n, .. } = &err else {
+                panic!("{free} bytes free: {err:?}")
+            };
+            assert_eq!(*n, needed);
+            let msg = err.to_string();
+            assert!(
+                msg.contains("the disk is full")
+                    && msg.contains(&format!("make at least {} free", disk::human_bytes(needed))),
+                "{msg}"
+            );
+            assert!(!cache.contains("bb"));
+            assert_eq!(names_in(&dir.path().join("cache/generated")), ["aa"]);
+            assert_eq!(cache.load("aa").unwrap().unwrap().frames, frames(3));
+        }
+        let _room = disk::fill_disk(dir.path(), needed);
+        cache.store("bb", 16, &frames(5)).unwrap();
+        assert_eq!(cache.load("bb").unwrap().unwrap().frames, frames(5));
+    }
+
+    #[test]
+    fn a_half_clip_of_a_killed_run_is_ignored_then_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ResultCache::new(dir.path());
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        // What a run killed mid-write leaves: a hidden folder with some frames, no clip.json.
+        let half = dir
+            .path()
+            .join(format!("cache/generated/.partial-cc-{dead}-0"));
+        std::fs::create_dir_all(&half).unwrap();
+        frames(1)[0].save(half.join(frame_name(0))).unwrap();
+        assert_eq!(partial_owner(&format!(".partial-cc-{dead}-0")), Some(dead));
+        assert_eq!(partial_owner("cc"), None);
+        assert!(!cache.contains("cc") && cache.load("cc").unwrap().is_none());
+        cache.store("dd", 16, &frames(2)).unwrap();
+        assert_eq!(names_in(&dir.path().join("cache/generated")), ["dd"]);
     }
 }

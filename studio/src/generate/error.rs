@@ -68,6 +68,14 @@ pub enum GenerateError {
     Render(#[from] RenderError),
     #[error(transparent)]
     Project(#[from] ProjectError),
+    #[error(
+        "the generated clip ({size}) could not be saved in {folder}: the disk is full; \
+         {advice}, then generate again (nothing was half-written, and the project still \
+         uses its earlier clip)",
+        size = crate::disk::human_bytes(*needed),
+        advice = crate::disk::free_advice(folder, Some(*needed))
+    )]
+    DiskFull { folder: PathBuf, needed: u64 },
     #[error("the generated frames could not be saved in {path}: {message}")]
     Cache { path: PathBuf, message: String },
 }

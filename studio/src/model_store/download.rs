@@ -17,6 +17,7 @@ use ts_rs::TS;
 use super::catalog::{find, FileSpec, PackageSpec, Source, DEFAULT_BASE_URL};
 use super::check::{check_package, check_spec_file, is_package};
 use super::locations::Locations;
+use crate::disk;
 
 /// Tries per file: a dropped connection is resumed this many times before giving up.
 const ATTEMPTS: u32 = 4;
@@ -111,7 +112,25 @@ pub enum DownloadError {
         path: PathBuf,
         #[source]
         source: std::io::Error,
-        hint: &'static str,
+        hint: String,
+    },
+    /// The disk filled up while a file was arriving; what arrived is kept for the next run.
+    #[error(
+        "the disk filled up while downloading {file}: {advice}{rest}, then run the download \
+         again: the {kept} bytes received are kept in {part} and it resumes from there \
+         (delete that file to give the download up and get its space back)",
+        advice = crate::disk::free_advice(crate::disk::folder_of(part), *needed),
+        rest = needed.map_or(String::new(), |n| format!(
+            " (the rest of the file is {}; the package needs room in the models folder too \
+             if that is on another disk)",
+            crate::disk::human_bytes(n)
+        ))
+    )]
+    DiskFull {
+        file: String,
+        part: PathBuf,
+        kept: u64,
+        needed: Option<u64>,
     },
     /// A URL the download may not use: plain HTTP to another machine, or another scheme.
     #[error(
@@ -323,7 +342,8 @@ impl<'a> Downloader<'a> {
                     std::io::ErrorKind::AlreadyExists,
                     "a folder of that name is already in the models folder and is not a sound package",
                 ),
-                hint: "; move it away (or run `motionboard models check` on it) and download again",
+                hint: "; move it away (or run `motionboard models check` on it) and download again"
+                    .into(),
             });
         }
         let wanted = self.listing(repo)?;
@@ -542,13 +562,28 @@ impl<'a> Downloader<'a> {
             expected.size = total;
         }
         let disk = |source: std::io::Error| Attempt::Fatal(disk_error(part, source));
-        let mut out = OpenOptions::new()
+        let opened = OpenOptions::new()
             .create(true)
             .write(true)
             .append(append)
             .truncate(!append)
             .open(part)
             .map_err(disk)?;
+        let mut out = disk::Metered::new(part, opened);
+        // A full disk keeps what arrived (a prefix of the file: the next run resumes after
+        // it, and the size and sha256 checks still stand between it and the models folder).
+        let full = |source: std::io::Error, wanted: Option<u64>| {
+            if !disk::is_full(&source) {
+                return disk(source);
+            }
+            let kept = file_len(part);
+            Attempt::Fatal(DownloadError::DiskFull {
+                file: file.to_owned(),
+                part: part.to_owned(),
+                kept,
+                needed: wanted.map(|t| t.saturating_sub(kept)),
+            })
+        };
         let mut reader = answer.body.into_reader();
         let mut buffer = vec![0u8; 1 << 20];
         let mut bytes = start;
@@ -570,11 +605,11 @@ impl<'a> Downloader<'a> {
                     return Err(Attempt::Retry(format!("the connection dropped ({e})")));
                 }
             };
-            out.write_all(&buffer[..n]).map_err(disk)?;
+            out.write_all(&buffer[..n]).map_err(|e| full(e, total))?;
             bytes += n as u64;
             self.report(file, position, bytes, total, start, Stage::Downloading);
         }
-        out.sync_all().map_err(disk)?;
+        out.get_ref().sync_all().map_err(|e| full(e, total))?;
         match total {
             Some(total) if bytes < total => Err(Attempt::Retry(format!(
                 "the connection closed after {bytes} of {total} bytes"
@@ -773,13 +808,21 @@ fn http_error(url: &str, status: u16) -> DownloadError {
 }
 
 fn disk_error(path: &Path, source: std::io::Error) -> DownloadError {
-    let hint = match source.kind() {
-        std::io::ErrorKind::StorageFull => {
-            "; the disk is full: free some space (or set MOTIONBOARD_DATA_DIR to a larger disk) \
-             and run the download again to resume"
-        }
-        std::io::ErrorKind::PermissionDenied => "; check the folder's permissions",
-        _ => "",
+    let folder = disk::folder_of(path);
+    let hint = if disk::is_full(&source) {
+        format!(
+            "; the disk is full: {} (or set MOTIONBOARD_DATA_DIR to a larger disk) and run the \
+             download again to resume",
+            disk::free_advice(folder, None)
+        )
+    } else if disk::is_read_only(&source) {
+        format!(
+            "; {} cannot be written (a read-only disk or folder): make it writable, or set \
+             MOTIONBOARD_DATA_DIR to a folder you can write, and download again",
+            folder.display()
+        )
+    } else {
+        String::new()
     };
     DownloadError::Disk {
         path: path.to_owned(),
@@ -1042,6 +1085,41 @@ mod tests {
         assert_eq!(file_len(&part), *kept);
         assert!(!locations.models.exists());
         assert!(seen.len() >= 2);
+    }
+
+    #[test]
+    fn a_full_disk_keeps_the_received_bytes_for_the_next_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let locations = Locations::in_data_dir(dir.path(), None);
+        let url = serve_once(vec![7u8; 4 << 20]);
+        let cancel = AtomicBool::new(false);
+        let mut progress = |_: &DownloadProgress| {};
+        let _full = disk::fill_disk(&locations.downloads, 1 << 20);
+        let err = Downloader::new(&url, &locations, &cancel, &mut progress)
+            .download("taew2_1")
+            .unwrap_err();
+        let DownloadError::DiskFull {
+            file,
+            part,
+            kept,
+            needed,
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(file, "taew2_1.safetensors");
+        assert_eq!((*kept, *needed), (1 << 20, Some(3 << 20)));
+        // The bytes that fitted are on disk under the partial name, and only there.
+        assert_eq!(part, &locations.downloads.join("taew2_1/taew2_1.safetensors.part"));
+        assert_eq!(file_len(part), 1 << 20);
+        assert!(!locations.models.exists());
+        let msg = err.to_string();
+        assert!(
+            msg.contains("the disk filled up")
+                && msg.contains("make at least 3.15 MB free")
+                && msg.contains("resumes"),
+            "{msg}"
+        );
     }
 
     #[test]

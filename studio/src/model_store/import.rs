@@ -19,6 +19,23 @@ pub enum ImportError {
     /// Something of that name is already in the models folder.
     #[error("{target} is already in the models folder; remove or rename it first")]
     Exists { target: PathBuf },
+    /// The models folder's disk is full.
+    #[error(
+        "cannot import into {folder}: the disk is full; {advice} and import again (nothing \
+         was left half-copied)",
+        advice = crate::disk::free_advice(folder, Some(*needed))
+    )]
+    DiskFull { folder: PathBuf, needed: u64 },
+    /// The models folder cannot be written.
+    #[error(
+        "cannot import into {folder}: it cannot be written ({error}); make it writable, or \
+         set MOTIONBOARD_DATA_DIR to a folder you can write"
+    )]
+    ReadOnly {
+        folder: PathBuf,
+        /// Not a `source`: the message already holds it, once.
+        error: std::io::Error,
+    },
     /// Reading or writing failed.
     #[error("cannot import {path}: {source}")]
     Io {
@@ -90,7 +107,23 @@ fn place(source: &Path, target: &Path, what: String) -> Result<Imported, ImportE
         move |source| ImportError::Io { path, source }
     };
     let parent = target.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(io(parent))?;
+    // A write into the models folder that failed: a full or read-only disk is named as such.
+    let write_failed = |path: &Path, e: std::io::Error| {
+        if crate::disk::is_full(&e) {
+            ImportError::DiskFull {
+                folder: parent.to_owned(),
+                needed: size_of(source),
+            }
+        } else if crate::disk::is_read_only(&e) {
+            ImportError::ReadOnly {
+                folder: parent.to_owned(),
+                error: e,
+            }
+        } else {
+            io(path)(e)
+        }
+    };
+    std::fs::create_dir_all(parent).map_err(|e| write_failed(parent, e))?;
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -101,18 +134,27 @@ fn place(source: &Path, target: &Path, what: String) -> Result<Imported, ImportE
         let _ = remove(&hidden);
         if let Err(e) = copy_tree(source, &hidden) {
             let _ = remove(&hidden);
-            return Err(io(source)(e));
+            return Err(write_failed(source, e));
         }
     }
     if let Err(e) = std::fs::rename(&hidden, target) {
         let _ = remove(&hidden);
-        return Err(io(target)(e));
+        return Err(write_failed(target, e));
     }
     Ok(Imported {
         path: target.display().to_string(),
         what,
         linked,
     })
+}
+
+/// Bytes of a file, or of the files of a package folder.
+fn size_of(path: &Path) -> u64 {
+    let len = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+    if path.is_file() {
+        return len(path);
+    }
+    package_files(path).iter().map(|r| len(&path.join(r))).sum()
 }
 
 fn remove(path: &Path) -> std::io::Result<()> {

@@ -7,6 +7,7 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -18,6 +19,7 @@ use super::schema::{
 };
 use super::{confine, upgrade};
 use crate::audio::{self, AudioError};
+use crate::disk;
 use crate::motion::MotionError;
 use crate::picture::{self, PictureError};
 
@@ -51,6 +53,12 @@ pub enum ProjectError {
     Picture(#[from] PictureError),
     #[error(transparent)]
     Audio(#[from] AudioError),
+    #[error(
+        "cannot write {path}: the disk is full; {advice}, then try again (the file on disk \
+         was left as it was)",
+        advice = disk::free_advice(disk::folder_of(path), Some(*needed))
+    )]
+    DiskFull { path: PathBuf, needed: u64 },
     #[error("{dir} already holds other files; choose an empty folder or an existing project to save into")]
     FolderNotEmpty { dir: PathBuf },
 }
@@ -113,24 +121,52 @@ pub struct ImportOptions {
     pub allow_damaged: bool,
 }
 
-/// Writes `bytes` to `path` atomically: temp file in the same folder, fsync, rename.
+/// Writes `bytes` to `path` atomically: temp file in the same folder, fsync, rename, fsync
+/// of the folder. On any error the temp file is removed and `path` is as it was; a full disk
+/// is [`ProjectError::DiskFull`], saying how much to free. Temp files that a killed process
+/// left in the folder are removed first.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let dir = disk::folder_of(path);
+    disk::sweep_leftovers(dir, temp_owner);
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    // The counter keeps two writers in one process (an autosave and a save) apart.
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()));
     let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
+        let mut f = disk::Metered::new(&tmp, fs::File::create(&tmp)?);
         f.write_all(bytes)?;
-        f.sync_all()?;
+        f.get_ref().sync_all()?;
         fs::rename(&tmp, path)
     })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+    match result {
+        Ok(()) => {
+            disk::sync_folder(dir);
+            Ok(())
+        }
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            if disk::is_full(&e) {
+                Err(ProjectError::DiskFull {
+                    path: path.to_owned(),
+                    needed: bytes.len() as u64,
+                })
+            } else {
+                Err(io_err("write", path)(e))
+            }
+        }
     }
-    result.map_err(io_err("write", path))
+}
+
+/// The process that wrote a temp file of [`write_atomic`] (`.<name>.<pid>-<n>.tmp`).
+fn temp_owner(name: &str) -> Option<u32> {
+    let inner = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (pid, n) = inner.rsplit('.').next()?.split_once('-')?;
+    n.parse::<u32>().ok()?;
+    pid.parse().ok()
 }
 
 /// Parses project JSON, checking the schema version before anything else so that a file
@@ -688,5 +724,74 @@ mod tests {
         save_as(&from, &to, &p).unwrap();
         assert_eq!(load(&to).unwrap(), p);
         assert!(to.join(p.shots[0].image.as_ref().unwrap()).is_file());
+    }
+
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_full_disk_keeps_the_saved_and_autosaved_files_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = sample_project();
+        save(dir.path(), &p).unwrap();
+        p.name = "First edit".into();
+        autosave(dir.path(), &p).unwrap();
+        let saved = fs::read(dir.path().join(PROJECT_FILE)).unwrap();
+        let autosaved = fs::read(dir.path().join(AUTOSAVE_FILE)).unwrap();
+
+        p.name = format!("Second edit {}", "x".repeat(2000));
+        let needed = to_json(&p).len() as u64;
+        // The disk fills at every point of the write: before it, inside it, one byte short.
+        for free in [0, 1, needed / 2, needed - 1] {
+            let _full = disk::fill_disk(dir.path(), free);
+            for (what, result) in [
+                ("autosave", autosave(dir.path(), &p)),
+                ("save", save(dir.path(), &p)),
+            ] {
+                let err = result.unwrap_err();
+                assert!(
+                    matches!(err, ProjectError::DiskFull { needed: n, .. } if n == needed),
+                    "{what} with {free} bytes free: {err:?}"
+                );
+                let msg = err.to_string();
+                assert!(
+                    msg.contains("the disk is full")
+                        && msg.contains(&format!("make at least {} free", disk::human_bytes(needed)))
+                        && msg.contains(&dir.path().display().to_string()),
+                    "{msg}"
+                );
+            }
+            assert_eq!(fs::read(dir.path().join(PROJECT_FILE)).unwrap(), saved);
+            assert_eq!(fs::read(dir.path().join(AUTOSAVE_FILE)).unwrap(), autosaved);
+            assert_eq!(names_in(dir.path()), [AUTOSAVE_FILE, PROJECT_FILE]);
+        }
+        // With just enough room it goes through.
+        let _room = disk::fill_disk(dir.path(), needed);
+        autosave(dir.path(), &p).unwrap();
+        assert_eq!(open(dir.path()).unwrap(), (p, true));
+    }
+
+    #[test]
+    fn temp_files_of_a_killed_save_are_removed_by_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        save(dir.path(), &sample_project()).unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let leftover = format!(".{PROJECT_FILE}.{dead}-3.tmp");
+        fs::write(dir.path().join(&leftover), b"{\"half").unwrap();
+        assert_eq!(temp_owner(&leftover), Some(dead));
+        assert_eq!(temp_owner(PROJECT_FILE), None);
+        // Loading never writes: the leftover is ignored, not removed.
+        load(dir.path()).unwrap();
+        assert!(dir.path().join(&leftover).exists());
+        autosave(dir.path(), &sample_project()).unwrap();
+        assert_eq!(names_in(dir.path()), [AUTOSAVE_FILE, PROJECT_FILE]);
     }
 }
