@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 profile=release
-cargo_flags=(--release)
+cargo_flags=(--release --features motionboard-app/gpu-tuned)
 if [ "${1:-}" = "--debug" ]; then
   profile=debug
   cargo_flags=()
@@ -21,8 +21,8 @@ fi
 
 [ -d ui/node_modules ] || npm --prefix ui ci
 npm --prefix ui run build
-# The whole workspace's binaries: the same feature set as the test build, so no dependency is
-# compiled twice for a different selection of packages.
+# The whole workspace's binaries. The release package has the tuned GPU kernels (autotune,
+# fusion); the debug one the test build's feature set, so no dependency is compiled twice.
 cargo build "${cargo_flags[@]}" --workspace --bins
 
 target="$(cargo metadata --format-version 1 --no-deps |

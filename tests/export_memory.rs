@@ -42,6 +42,7 @@ fn an_export_gives_back_what_it_held() {
     shot.motion.paths.push(MotionPath {
         points: vec![Point { x: 0.3, y: 0.5 }, Point { x: 0.6, y: 0.4 }],
         radius: 0.1,
+        mask: None,
     });
     project.export.preset = Some(Preset::Tiktok);
     store::save(&dir, &project).unwrap();

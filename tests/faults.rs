@@ -68,6 +68,7 @@ fn warp_project(dir: &Path, seconds: f32) {
     shot.motion.paths.push(MotionPath {
         points: vec![Point::new(0.3, 0.5), Point::new(0.7, 0.4)],
         radius: 0.1,
+        mask: None,
     });
     store::save(dir, &project).unwrap();
 }

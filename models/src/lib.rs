@@ -17,6 +17,7 @@ pub mod attention;
 pub mod check;
 pub mod device;
 pub mod expected;
+pub mod kernel_cache;
 pub mod noise;
 pub mod pipeline;
 pub mod plan;

@@ -208,6 +208,21 @@ fn text_encoder_on_cpu(
     )
 }
 
+/// Keeps the GPU kernels a tuning build benchmarks in the app's cache folder, so each shape is
+/// tuned once per machine. Not being able to only costs the tuning again: it is said, not
+/// fatal.
+fn keep_tuned_kernels() {
+    let kept = crate::model_store::cache_dir()
+        .map_err(|e| e.to_string())
+        .and_then(|dir| {
+            models::kernel_cache::keep_tuned_kernels_in(&dir.join("gpu-kernels"))
+                .map_err(|e| e.to_string())
+        });
+    if let Err(e) = kept {
+        eprintln!("{e}; GPU kernels will be tuned again on the next run");
+    }
+}
+
 /// The CPU device the text encoder runs on beside a GPU. Half precision halves umT5's host
 /// memory; a CPU device this process already set to f32 (tensors exist on it, e.g. from a
 /// job on the CPU backend) keeps f32.
@@ -220,6 +235,9 @@ fn cpu_text_device() -> Result<EngineDevice, GenerateError> {
 impl ShotGenerator {
     /// Opens the device (once per process and backend).
     pub fn new(options: GenerateOptions) -> Result<Self, GenerateError> {
+        if options.backend == BackendKind::Wgpu {
+            keep_tuned_kernels();
+        }
         let device = EngineDevice::open(options.backend, options.precision)
             .map_err(|e| GenerateError::Device(e.to_string()))?;
         let text_encoder_on_cpu =

@@ -24,6 +24,21 @@ pub fn data_dir() -> Result<PathBuf, StoreError> {
         .ok_or(StoreError::NoDataDir)
 }
 
+/// The app's cache folder (e.g. `~/.cache/motionboard`): what can be made again, such as the
+/// GPU kernels tuned for this machine. `MOTIONBOARD_CACHE_DIR` overrides it; under
+/// `MOTIONBOARD_DATA_DIR` (tests) it is that folder's `cache`, so tests never touch a profile.
+pub fn cache_dir() -> Result<PathBuf, StoreError> {
+    if let Some(dir) = std::env::var_os("MOTIONBOARD_CACHE_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    if let Some(dir) = std::env::var_os("MOTIONBOARD_DATA_DIR") {
+        return Ok(PathBuf::from(dir).join("cache"));
+    }
+    directories::ProjectDirs::from("app", "Motionboard", "Motionboard")
+        .map(|d| d.cache_dir().to_owned())
+        .ok_or(StoreError::NoDataDir)
+}
+
 /// The Hugging Face hub cache: `HF_HUB_CACHE`, else `HF_HOME/hub`, else
 /// `~/.cache/huggingface/hub` (as `huggingface_hub` resolves it).
 pub fn hf_cache_dir() -> Option<PathBuf> {

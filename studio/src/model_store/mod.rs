@@ -22,7 +22,7 @@ pub use check::{check_file, check_package, ComponentCheck, Soundness};
 pub use discover::{list, FileStatus, PackageStatus};
 pub use download::{base_url_from_env, DownloadError, DownloadProgress, Downloader, Installed};
 pub use import::{import, ImportError, Imported};
-pub use locations::{data_dir, Locations, Place};
+pub use locations::{cache_dir, data_dir, Locations, Place};
 pub use memory::{plan, MemoryEstimate, MemoryPlan, PackageConfigs, ShotSize};
 pub use mirror::{download_base_url, remember_mirror, remembered_mirror, MirrorError};
 
