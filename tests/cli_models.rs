@@ -817,8 +817,14 @@ fn a_disk_that_fills_during_a_download_keeps_what_arrived_for_the_next_run() {
     let whole = std::fs::metadata(fixture(&format!("wan_tiny_t2v/{repo_path}")))
         .unwrap()
         .len();
-    assert!(kept > 0 && kept < whole, "{repo_path}: {kept} of {whole} bytes");
-    assert!(stderr.contains(&format!("the {kept} bytes received")), "{stderr}");
+    assert!(
+        kept > 0 && kept < whole,
+        "{repo_path}: {kept} of {whole} bytes"
+    );
+    assert!(
+        stderr.contains(&format!("the {kept} bytes received")),
+        "{stderr}"
+    );
 
     // Room again (the folder as the full disk left it, on the real disk): the next run
     // resumes the partial file from where it stopped and installs the whole package.
@@ -848,7 +854,10 @@ fn a_read_only_models_folder_is_named_and_nothing_crashes() {
     let sandbox = Sandbox::new();
     let hub = Hub::start();
     hub.add_package(T2V_REPO, &fixture("wan_tiny_t2v"));
-    copy_tree(&fixture("wan_tiny_t2v"), &sandbox.models().join("wan_tiny_t2v"));
+    copy_tree(
+        &fixture("wan_tiny_t2v"),
+        &sandbox.models().join("wan_tiny_t2v"),
+    );
     let models_before = files_under(&sandbox.models());
     let read_only = || Namespace::new().read_only(&sandbox.models());
 
@@ -883,7 +892,9 @@ fn a_read_only_models_folder_is_named_and_nothing_crashes() {
     assert_handled(&out);
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains(&format!("cannot import into {models}: it cannot be written")),
+        stderr.contains(&format!(
+            "cannot import into {models}: it cannot be written"
+        )),
         "{stderr}"
     );
     assert_eq!(files_under(&sandbox.models()), models_before);

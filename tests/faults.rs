@@ -420,7 +420,10 @@ fn a_generation_killed_at_random_moments_leaves_only_whole_clips() {
         let json = std::fs::read(g.project.join("project.json")).unwrap();
         assert!(json == before || json == recorded, "{when}: project.json");
         if json == recorded {
-            assert!(cache.contains(&key), "{when}: a result recorded without its clip");
+            assert!(
+                cache.contains(&key),
+                "{when}: a result recorded without its clip"
+            );
         }
     };
 

@@ -9,9 +9,9 @@ use std::io;
 use std::path::Path;
 
 pub(crate) use leftovers::sweep_leftovers;
-pub(crate) use metered::Metered;
 #[cfg(test)]
 pub(crate) use metered::fill_disk;
+pub(crate) use metered::Metered;
 
 /// Whether `error` says the disk (or the user's quota on it) is full.
 pub fn is_full(error: &io::Error) -> bool {
@@ -61,7 +61,10 @@ pub fn free_advice(folder: &Path, needed: Option<u64>) -> String {
             human_bytes(n),
             folder.display()
         ),
-        None => format!("free some space on the disk that holds {}", folder.display()),
+        None => format!(
+            "free some space on the disk that holds {}",
+            folder.display()
+        ),
     }
 }
 
@@ -96,7 +99,10 @@ mod tests {
         let Ok(mut full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
             panic!("/dev/full is missing: these tests need a Linux machine");
         };
-        let err = full.write_all(b"x").and_then(|()| full.flush()).unwrap_err();
+        let err = full
+            .write_all(b"x")
+            .and_then(|()| full.flush())
+            .unwrap_err();
         assert!(is_full(&err), "{err:?}");
         assert!(!is_read_only(&err));
         assert!(!is_full(&io::Error::from(io::ErrorKind::NotFound)));

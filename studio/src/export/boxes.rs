@@ -128,7 +128,9 @@ pub(crate) fn find_in(
 }
 
 /// Top-level boxes of a file: (type, offset, size).
-pub(crate) fn top_level(file: &mut (impl Seek + Read)) -> std::io::Result<Vec<([u8; 4], u64, u64)>> {
+pub(crate) fn top_level(
+    file: &mut (impl Seek + Read),
+) -> std::io::Result<Vec<([u8; 4], u64, u64)>> {
     let len = file.seek(SeekFrom::End(0))?;
     let mut out = Vec::new();
     let mut pos = 0u64;

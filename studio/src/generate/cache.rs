@@ -382,7 +382,9 @@ mod tests {
         let needed = {
             let probe = tempfile::tempdir().unwrap();
             let disk = disk::fill_disk(probe.path(), u64::MAX / 2);
-            ResultCache::new(probe.path()).store("bb", 16, &frames(5)).unwrap();
+            ResultCache::new(probe.path())
+                .store("bb", 16, &frames(5))
+                .unwrap();
             disk.written()
         };
         // Full before the first frame, inside a frame, before clip.json, one byte short.

@@ -1110,7 +1110,10 @@ mod tests {
         assert_eq!(file, "taew2_1.safetensors");
         assert_eq!((*kept, *needed), (1 << 20, Some(3 << 20)));
         // The bytes that fitted are on disk under the partial name, and only there.
-        assert_eq!(part, &locations.downloads.join("taew2_1/taew2_1.safetensors.part"));
+        assert_eq!(
+            part,
+            &locations.downloads.join("taew2_1/taew2_1.safetensors.part")
+        );
         assert_eq!(file_len(part), 1 << 20);
         assert!(!locations.models.exists());
         let msg = err.to_string();

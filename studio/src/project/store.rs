@@ -762,7 +762,8 @@ mod tests {
                 let msg = err.to_string();
                 assert!(
                     msg.contains("the disk is full")
-                        && msg.contains(&format!("make at least {} free", disk::human_bytes(needed)))
+                        && msg
+                            .contains(&format!("make at least {} free", disk::human_bytes(needed)))
                         && msg.contains(&dir.path().display().to_string()),
                     "{msg}"
                 );
