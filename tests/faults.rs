@@ -456,6 +456,6 @@ fn a_generation_killed_at_random_moments_leaves_only_whole_clips() {
 
     // The next run removes what killed runs left and ends with the one whole clip.
     succeeded(&mut g.generate());
-    assert_eq!(names(&g.generated()), [key.clone()]);
+    assert_eq!(names(&g.generated()), std::slice::from_ref(&key));
     assert_eq!(cache.load(&key).unwrap().unwrap(), clip);
 }

@@ -189,6 +189,23 @@ mod tests {
             .collect();
         let pieces = Video::decode(&vae, latents).unwrap();
         assert_eq!((pieces.frames, pieces.height, pieces.width), (9, 16, 24));
-        assert_eq!(pieces.pixels, reference);
+        // Frame by frame the convolutions sum in another order (and flex's threads split the
+        // work by load), so a value on a rounding edge may land one 8-bit level away; the
+        // pieces must not differ more than that, nor often.
+        assert_eq!(pieces.pixels.len(), reference.len());
+        let off: Vec<i16> = pieces
+            .pixels
+            .iter()
+            .zip(&reference)
+            .map(|(&a, &b)| a as i16 - b as i16)
+            .filter(|d| *d != 0)
+            .collect();
+        assert!(off.iter().all(|d| d.abs() <= 1), "{off:?}");
+        assert!(
+            off.len() * 1000 <= reference.len(),
+            "{} of {} bytes differ",
+            off.len(),
+            reference.len()
+        );
     }
 }

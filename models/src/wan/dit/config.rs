@@ -132,8 +132,7 @@ impl DitConfig {
         }
         let inner = self
             .num_attention_heads
-            .checked_mul(self.attention_head_dim)
-            .unwrap_or(usize::MAX);
+            .saturating_mul(self.attention_head_dim);
         let widths = [
             ("num_attention_heads x attention_head_dim", inner),
             ("in_channels", self.in_channels),

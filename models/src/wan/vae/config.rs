@@ -184,7 +184,7 @@ impl VaeConfig {
         let widest = |base: usize| {
             std::iter::once(&1)
                 .chain(&self.dim_mult)
-                .map(|m| m.checked_mul(base).unwrap_or(usize::MAX))
+                .map(|m| m.saturating_mul(base))
                 .max()
                 .unwrap_or(0)
         };
