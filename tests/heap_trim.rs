@@ -39,14 +39,17 @@ fn memory_freed_by_a_job_leaves_the_process() {
         mib(after)
     );
     std::hint::black_box(&survivors);
+    // How much glibc keeps by itself varies (its trim threshold moves with what was mapped
+    // before): in the lib test binary, among other tests, it kept the whole job; alone, most
+    // of it went back on its own. Trimmed, nothing of the job may stay either way.
     assert!(
-        held > before + (200 << 20),
-        "the job's freed blocks stay resident until trimmed ({:.0} -> {:.0} MiB)",
+        held > before + (40 << 20),
+        "the job held its frames ({:.0} -> {:.0} MiB)",
         mib(before),
         mib(held)
     );
     assert!(
-        after < before + (100 << 20),
+        after < before + ((held - before) / 2).min(32 << 20),
         "trimming gives the job's memory back ({:.0} MiB held, {:.0} MiB after)",
         mib(held),
         mib(after)
