@@ -73,7 +73,7 @@ export const en = {
   "inspector.mask": "What the path moves",
   "inspector.maskPaint": "Paint",
   "inspector.maskErase": "Erase",
-  "inspector.maskReset": "Reset to disk",
+  "inspector.maskReset": "Use disk",
   "inspector.maskDisk": "Its disk. Paint on the picture to move another shape; the edge fades over half the brush size.",
   "inspector.maskPainted": "Painted, {n} strokes. The brush size sets how soft its edge is.",
   "inspector.maskNoPath": "Select a path to paint what it moves.",
