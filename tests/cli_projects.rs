@@ -1,12 +1,11 @@
 //! Project folders end to end: save and render through the CLI, recovery of autosaved work
 //! after the process is killed, and bad files that must be reported and left untouched.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use e2e::{motionboard, probe, textured_picture};
+use e2e::{motionboard, probe, snapshot, textured_picture};
 use image::Rgb;
 use studio::motion::{MotionPath, Point};
 use studio::project::{store, Project};
@@ -30,23 +29,6 @@ fn make_project(dir: &Path) -> Project {
     });
     store::save(dir, &project).unwrap();
     project
-}
-
-/// Every file under `dir` with its bytes, to prove nothing was touched.
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = entry.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                files.insert(p.display().to_string(), std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    files
 }
 
 #[test]

@@ -5,14 +5,13 @@
 //! happens, what was on disk before stays whole, nothing half-written appears under a real
 //! name, and the message says what happened and what to free.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use e2e::mount::Namespace;
-use e2e::{motionboard_bin, probe, textured_picture};
+use e2e::{motionboard_bin, probe, snapshot, textured_picture};
 use image::{Rgb, RgbImage};
 use studio::generate::ResultCache;
 use studio::motion::{MotionPath, Point};
@@ -24,24 +23,6 @@ fn s(p: &Path) -> &str {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Every file under `dir` (relative name -> bytes).
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = entry.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let name = p.strip_prefix(dir).unwrap().display().to_string();
-                files.insert(name, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    files
 }
 
 fn names(dir: &Path) -> Vec<String> {

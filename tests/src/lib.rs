@@ -5,6 +5,7 @@ pub mod audio;
 pub mod flow;
 pub mod mount;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -141,4 +142,23 @@ pub fn colour_centroid(
         }
     }
     (n > 0).then(|| (((sx / n as f64) as f32, (sy / n as f64) as f32), n))
+}
+
+/// Every file under `dir` (name relative to `dir` -> bytes), to prove what a command left
+/// untouched.
+pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let name = p.strip_prefix(dir).unwrap().display().to_string();
+                files.insert(name, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    files
 }
