@@ -11,7 +11,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use e2e::mount::Namespace;
-use e2e::{motionboard_bin, probe, snapshot, textured_picture};
+use e2e::{copy_dir, motionboard_bin, probe, snapshot, textured_picture};
 use image::{Rgb, RgbImage};
 use studio::generate::ResultCache;
 use studio::motion::{MotionPath, Point};
@@ -257,19 +257,6 @@ struct Generation {
     root: PathBuf,
     data: PathBuf,
     project: PathBuf,
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 impl Generation {

@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use e2e::{decode_frames, motionboard_bin, probe};
+use e2e::{copy_dir, decode_frames, motionboard_bin, probe};
 use image::{Rgb, RgbImage};
 use studio::generate::ResultCache;
 use studio::project::{store, Engine, Generation};
@@ -25,19 +25,6 @@ struct Setup {
 
 fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 fn run(setup: &Setup, args: &[&str]) -> std::process::Output {
