@@ -32,7 +32,7 @@ pub const MAX_MASK_STROKE_POINTS: usize = 256;
 /// One motion path: the content under its mask around the first point travels along the
 /// curve through `points`, arriving at the last point on the shot's last frame. The mask is a
 /// disk of `radius` unless the creator painted one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Deserialize, TS)]
 #[ts(export)]
 pub struct MotionPath {
     /// At least two points; the curve passes through every one of them.
@@ -42,9 +42,25 @@ pub struct MotionPath {
     pub radius: f32,
     /// The painted mask, when the creator painted one; left out of the file otherwise, so a
     /// path with its disk is saved (and hashed) as before masks existed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     #[ts(optional)]
     pub mask: Option<PathMask>,
+}
+
+// Written by hand to leave out a missing mask, as `Camera`'s is for empty keys: ts-rs cannot
+// read serde's `skip_serializing_if` and warns on every build.
+impl Serialize for MotionPath {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let fields = if self.mask.is_some() { 3 } else { 2 };
+        let mut out = ser.serialize_struct("MotionPath", fields)?;
+        out.serialize_field("points", &self.points)?;
+        out.serialize_field("radius", &self.radius)?;
+        if let Some(mask) = &self.mask {
+            out.serialize_field("mask", mask)?;
+        }
+        out.end()
+    }
 }
 
 impl MotionPath {
