@@ -6,6 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
 
+# A desktop session sets XDG_RUNTIME_DIR; CI shells and containers often do not, and the
+# Vulkan loader's window-system probes then print an error per device opened. A private one:
+if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -d "$XDG_RUNTIME_DIR" ]; then
+  XDG_RUNTIME_DIR="$(mktemp -d)"
+  chmod 700 "$XDG_RUNTIME_DIR"
+  export XDG_RUNTIME_DIR
+fi
+
 echo "== UI: type check, lint, unit tests, build"
 npm --prefix ui run check
 npm --prefix ui run lint
