@@ -32,7 +32,7 @@ pub const MAX_MASK_STROKE_POINTS: usize = 256;
 /// One motion path: the content under its mask around the first point travels along the
 /// curve through `points`, arriving at the last point on the shot's last frame. The mask is a
 /// disk of `radius` unless the creator painted one.
-#[derive(Debug, Clone, PartialEq, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct MotionPath {
     /// At least two points; the curve passes through every one of them.
@@ -42,25 +42,9 @@ pub struct MotionPath {
     pub radius: f32,
     /// The painted mask, when the creator painted one; left out of the file otherwise, so a
     /// path with its disk is saved (and hashed) as before masks existed.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub mask: Option<PathMask>,
-}
-
-// Written by hand to leave out a missing mask, as `Camera`'s is for empty keys: ts-rs cannot
-// read serde's `skip_serializing_if` and warns on every build.
-impl Serialize for MotionPath {
-    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let fields = if self.mask.is_some() { 3 } else { 2 };
-        let mut out = ser.serialize_struct("MotionPath", fields)?;
-        out.serialize_field("points", &self.points)?;
-        out.serialize_field("radius", &self.radius)?;
-        if let Some(mask) = &self.mask {
-            out.serialize_field("mask", mask)?;
-        }
-        out.end()
-    }
 }
 
 impl MotionPath {
@@ -228,7 +212,7 @@ impl CameraKey {
 ///
 /// With `keys`, the keys set the framing instead of `kind` and `amount`: the camera moves from
 /// key to key with `easing` in every stretch between two keys (see `warp::camera_keys`).
-#[derive(Debug, Clone, PartialEq, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Camera {
     pub kind: CameraKind,
@@ -236,26 +220,13 @@ pub struct Camera {
     pub easing: Easing,
     /// Framings at chosen shot times, in time order (sorted when read). Left out of the file
     /// when there are none, so a camera without keys is saved, and hashed, as before keys.
-    #[serde(default, with = "keys_in_time_order")]
+    #[serde(
+        default,
+        deserialize_with = "keys_in_time_order",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     #[ts(as = "Option<Vec<CameraKey>>", optional)]
     pub keys: Vec<CameraKey>,
-}
-
-// Written by hand rather than derived only to leave out empty keys: serde's
-// `skip_serializing_if` is an attribute ts-rs cannot read (it warns on every build).
-impl Serialize for Camera {
-    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let fields = if self.keys.is_empty() { 3 } else { 4 };
-        let mut out = ser.serialize_struct("Camera", fields)?;
-        out.serialize_field("kind", &self.kind)?;
-        out.serialize_field("amount", &self.amount)?;
-        out.serialize_field("easing", &self.easing)?;
-        if !self.keys.is_empty() {
-            out.serialize_field("keys", &self.keys)?;
-        }
-        out.end()
-    }
 }
 
 impl Default for Camera {
@@ -279,16 +250,10 @@ impl Camera {
 
 /// Reads camera keys and puts them in time order, so a hand-edited file with keys out of
 /// order means what it says rather than failing.
-mod keys_in_time_order {
-    use serde::{Deserialize, Deserializer};
-
-    use super::{sort_camera_keys, CameraKey};
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(de: D) -> Result<Vec<CameraKey>, D::Error> {
-        let mut keys = Vec::<CameraKey>::deserialize(de)?;
-        sort_camera_keys(&mut keys);
-        Ok(keys)
-    }
+fn keys_in_time_order<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Vec<CameraKey>, D::Error> {
+    let mut keys = Vec::<CameraKey>::deserialize(de)?;
+    sort_camera_keys(&mut keys);
+    Ok(keys)
 }
 
 /// Puts camera keys in time order (a stable sort: keys at the same time keep their order, and
