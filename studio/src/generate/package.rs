@@ -41,13 +41,17 @@ pub fn choose(
     let engine = generation.engine;
     let fits = |p: &ChosenPackage| engine != Engine::WanImageToVideo || p.image_to_video;
     if !wanted.is_empty() {
-        let named = Path::new(wanted);
+        let names = names_for(wanted);
+        let named = Path::new(&names[0]);
         let root = if named.is_dir() || named.is_file() {
             Some(named.to_owned())
         } else {
             candidates
                 .iter()
-                .find(|c| c.file_name().is_some_and(|n| n.to_string_lossy() == wanted))
+                .find(|c| {
+                    c.file_name()
+                        .is_some_and(|n| names.iter().any(|w| *w == n.to_string_lossy()))
+                })
                 .cloned()
         };
         let Some(root) = root else {
@@ -77,6 +81,25 @@ pub fn choose(
         .ok_or(GenerateError::NoPackage {
             engine: engine.name(),
         })
+}
+
+/// The names a package may be installed under when a person names it by `wanted`: as given,
+/// or as `motionboard models list` prints it (a `local:` id is the path or name after the
+/// prefix; a catalog id stands for its package folder or its files' names). The first is a path
+/// or a name; the rest are file or folder names.
+fn names_for(wanted: &str) -> Vec<String> {
+    use crate::model_store::catalog::{find, Source};
+    let plain = wanted.strip_prefix("local:").unwrap_or(wanted);
+    let mut names = vec![plain.to_owned()];
+    if let Some(spec) = find(wanted) {
+        match &spec.source {
+            Source::Repo { .. } => names.extend(spec.folder_name().map(str::to_owned)),
+            Source::Files(files) => {
+                names.extend(files.iter().flat_map(|f| f.names()).map(str::to_owned))
+            }
+        }
+    }
+    names
 }
 
 #[cfg(test)]
@@ -129,11 +152,39 @@ mod tests {
             choose(&g, std::slice::from_ref(&transformer)).unwrap().root,
             transformer
         );
+        // As `motionboard models list` names it.
+        g.model = format!("local:{}", transformer.display());
+        assert_eq!(
+            choose(&g, std::slice::from_ref(&transformer)).unwrap().root,
+            transformer
+        );
+        g.model = "local:wan_tiny_t2v_fp16.safetensors".into();
+        assert_eq!(
+            choose(&g, std::slice::from_ref(&transformer)).unwrap().root,
+            transformer
+        );
         // A ComfyUI folder named as the model is a package too.
         g.model = comfy.display().to_string();
         assert!(choose(&g, &[]).is_ok());
         g.engine = Engine::WanImageToVideo;
         g.model = String::new();
         assert!(choose(&g, &[transformer]).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_catalog_id_names_its_installed_folder() {
+        // The catalog's 1.3B package installs as `Wan2.1-T2V-1.3B-Diffusers`.
+        let models = tempfile::tempdir().unwrap();
+        let folder = models.path().join("Wan2.1-T2V-1.3B-Diffusers");
+        std::os::unix::fs::symlink(fixtures().join("wan_tiny_t2v"), &folder).unwrap();
+        let g = Generation {
+            engine: Engine::WanTextToVideo,
+            model: "wan2.1-t2v-1.3b-diffusers".into(),
+            ..Generation::default()
+        };
+        let other = fixtures().join("wan_tiny_ti2v");
+        let chosen = choose(&g, &[other, folder.clone()]).unwrap();
+        assert_eq!(chosen.root, folder);
     }
 }
