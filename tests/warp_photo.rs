@@ -415,8 +415,84 @@ fn a_long_move_beside_a_static_brush_stretches_instead_of_smearing() {
         );
         assert!(follow[0] < 3.0, "{name}: the disk left its path");
         assert!(still < 0.5, "{name}: the static eye moved {still}");
-        // Measured 0.38-0.40 (the former rule, which carried the eye's edge: 0.38-0.40 too,
-        // the sliver is a copy, not a tear: see the README's frames).
-        assert!(grad < 0.5, "{name}: the motion tears or folds: {grad}");
+        // Measured 0.31 up, 0.19 down; 0.40 / 0.38 while the mask gave way over a band
+        // narrower than the move (folding the picture behind it), and 0.38-0.40 with the rule
+        // before that, which carried the eye's edge along (a copy, not a tear).
+        assert!(grad < 0.35, "{name}: the motion tears or folds: {grad}");
     }
+}
+
+/// The move a creator drew in the app: the nose bridge painted as the mask (the brush's
+/// default size, a stamp on the nose and a stroke up the bridge) moved 0.10 of the width
+/// right and 0.04 of the height up, with a static stroke across the left eye whose edge
+/// touches the mask's top. Content that starts beside the held eye stays; the picture between
+/// it and the moved bridge stretches. Before, that band folded over (rows repeated: streaks
+/// above and ahead of the bridge in the TikTok export). Rendered in-process.
+#[test]
+fn a_painted_move_away_from_a_static_brush_stretches_without_folding() {
+    let source = image::open(fixture("chelsea.jpg")).unwrap().to_rgb8();
+    let (w, h) = source.dimensions();
+    let stroke = |points: &[(f32, f32)]| MaskStroke {
+        points: points.iter().map(|&(x, y)| Point::new(x, y)).collect(),
+        radius: 0.08,
+        erase: false,
+    };
+    let path = [Point::new(0.56, 0.62), Point::new(0.66, 0.58)];
+    let mut bridge = MotionPath::disk(path.to_vec(), 0.08);
+    bridge.mask = Some(PathMask {
+        strokes: vec![stroke(&[(0.0, 0.0)]), stroke(&[(0.0, 0.0), (0.0, -0.14)])],
+    });
+    let held = StaticBrush {
+        points: vec![Point::new(0.36, 0.38), Point::new(0.40, 0.38)],
+        radius: 0.08,
+    };
+    let motion = Motion {
+        paths: vec![bridge],
+        statics: vec![held],
+        ..Motion::default()
+    };
+    let warper = Warper::new(source, &motion);
+    let frames: Vec<_> = (0..FRAMES)
+        .map(|i| warper.render(frame_time(i, FRAMES)))
+        .collect();
+    if let Some(keep) = std::env::var_os("MOTIONBOARD_WARP_FRAMES") {
+        let keep = PathBuf::from(keep);
+        std::fs::create_dir_all(&keep).unwrap();
+        frames[FRAMES as usize - 1]
+            .save(keep.join("away-from-brush-last.png"))
+            .unwrap();
+    }
+    let tracked = [
+        Tracked {
+            name: "nose",
+            path,
+            offset: (0.0, 0.0),
+            radius: 6.0,
+        },
+        Tracked {
+            name: "bridge",
+            path,
+            offset: (0.0, -0.05 * h as f32),
+            radius: 5.0,
+        },
+    ];
+    // The eye's middle: the stroke's centre, within its radius less the test's margin.
+    let (follow, still, grad) = measure_regions(&frames, &tracked, (Point::new(0.38, 0.38), 0.06));
+    println!(
+        "chelsea, painted bridge +{:.0},{:.0} px beside a static stroke on the left eye ({w}x{h}): {}; \
+         static eye moves {still:.3} px; |grad flow| 99.9th percentile {grad:.3}",
+        (path[1].x - path[0].x) * w as f32,
+        (path[1].y - path[0].y) * h as f32,
+        tracked
+            .iter()
+            .zip(&follow)
+            .map(|(t, f)| format!("{} follows its path within {f:.2} px", t.name))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    assert!(follow.iter().all(|&f| f < 3.0), "the bridge left its path");
+    assert!(still < 0.5, "the static eye moved {still}");
+    // Measured 1.20 before (the band between the eye and the bridge folded over: streaks),
+    // 0.15 now, as for the moves above.
+    assert!(grad < 0.3, "the motion tears or folds: {grad}");
 }

@@ -11,8 +11,9 @@
 //! is used for backward warping: the scene point `q` shows the source at `q - d(q, t)`.
 //!
 //! ```text
-//! m_k(q)  = mask_k(|q - pos_k(t)|) * (1 - near_k(q)) (1 - near_k(q - o_k))   moved content
-//! d(q, t) = sum_k m_k o_k + (1 - sum_k m_k) e(q)         (sum_k m_k > 1: the m_k normalised)
+//! m_k(q)  = mask_k(|q - pos_k(t)|) * (1 - (1 - l_k) near(q - o_k))          moved content
+//! d0(q)   = sum_k m_k o_k + (1 - sum_k m_k) e(q)        (sum_k m_k > 1: the m_k normalised)
+//! d(q, t) = keep(q, d0(q)) d0(q)                        held beside the static brushes
 //! e(q)    = the rigid moving-least-squares deformation of the controls below
 //! ```
 //!
@@ -20,13 +21,17 @@
 //! - Around it the picture bends: `e` is the as-rigid-as-possible deformation (Schaefer et al.,
 //!   "Image deformation using moving least squares", rigid variant, weights `1 / |p - q|^4`)
 //!   that carries handles on the outer edge of every mask by the path's *elastic* move
-//!   `l_k o_k` (less where a static brush or another mask claims them), and holds anchors still: a lattice over the picture (its edges included) away
-//!   from the paths' reach, and the outline of every static brush. So the surroundings stretch
-//!   and compress smoothly between the moved content and whatever holds still.
-//! - A static brush wins: within `R_k` of one, path `k`'s mask gives way to the deformation
-//!   (`near_static_k`, taken both where the content is now and where it came from, so no
-//!   content from beside a brush is carried away and none is dragged onto one), whose anchors on the brush's outline hold it, and the renderer then
-//!   multiplies the displacement by `1 - static_mask` per pixel ([`super::mask`]).
+//!   `l_k o_k` (less where another mask claims them), and holds anchors still: a lattice over
+//!   the picture (its edges included) away from the paths' reach, and the outline of every
+//!   static brush. So the surroundings stretch and compress smoothly between the moved
+//!   content and whatever holds still.
+//! - A static brush wins: within one mask radius of a brush the whole displacement is scaled
+//!   down by the share `keep` of it that the content keeps ([`kept_share`]): the least
+//!   clearance from the brushes along the way it travelled, solved so that the share grows by
+//!   less than a pixel per pixel along the move. So nothing from beside a brush is carried
+//!   away, nothing is dragged onto one, and the picture between a brush and content moved
+//!   away from it stretches instead of folding over. The renderer then multiplies the
+//!   displacement by `1 - static_mask` per pixel ([`super::mask`]).
 //! - Moves too large to be plausible as a deformation are cut out instead: the elastic share
 //!   `l_k = 1 - smoothstep((|o_k| / R_k - ELASTIC_FULL) / (ELASTIC_NONE - ELASTIC_FULL))` falls
 //!   from 1 to 0 between `ELASTIC_FULL` and `ELASTIC_NONE` radii of travel, and the background
@@ -39,7 +44,8 @@
 //! move over the shot; so the picture bends over a distance proportional to the move (the
 //! field's slope stays well below one: no fold) and stays put beyond it.
 //!
-//! Everything here is smooth (continuous with continuous slope) in `q` and `t`. The
+//! Everything here is continuous in `q` and `t`, and smooth (continuous slope) away from the
+//! static brushes' fall-off. The
 //! deformation `e` is smooth and costly, so it is evaluated on a coarse grid
 //! ([`MLS_GRID_FACTOR`] times the field grid) and interpolated bilinearly; the masks are
 //! evaluated on the field grid ([`grid_spacing`]), itself interpolated bilinearly per pixel.
@@ -67,6 +73,9 @@ pub const LATTICE: usize = 14;
 /// Added to squared distances in the deformation's weights (px^2): keeps the field smooth
 /// on the scale of a few pixels around each control.
 const SOFTEN_PX2: f32 = 4.0;
+/// Samples along a move's way when finding how much of it content beside a static brush
+/// keeps ([`kept_share`]).
+const CLEARANCE_SAMPLES: usize = 16;
 /// The deformation's grid is this many times coarser than the field's.
 pub const MLS_GRID_FACTOR: usize = 4;
 
@@ -170,25 +179,6 @@ impl MovingMask {
         }
     }
 
-    /// How much of the mask's move content at scene point `(x, y)`, come `(ox, oy)` from
-    /// where it was, keeps beside the static brushes: 0 where it is on or comes from a brush
-    /// (so brushed content neither moves nor shows twice, and nothing is dragged onto a
-    /// brush), rising to 1 over one radius away from both. Where it only looked at where the
-    /// content is now, a long move past a brush carried the brush's surroundings away and
-    /// showed them twice (a sliver of a held eye beside the eye).
-    #[inline]
-    pub(crate) fn gives_way(
-        &self,
-        statics: &StaticShapes,
-        x: f32,
-        y: f32,
-        ox: f32,
-        oy: f32,
-    ) -> f32 {
-        (1.0 - statics.nearness(x, y, self.radius))
-            * (1.0 - statics.nearness(x - ox, y - oy, self.radius))
-    }
-
     /// The mask's weight at scene point `(x, y)`.
     #[inline]
     pub(crate) fn weight(&self, x: f32, y: f32) -> f32 {
@@ -216,6 +206,51 @@ impl MovingMask {
             Some(shape) => shape.outline.clone(),
         }
     }
+}
+
+/// How much of the displacement `(dx, dy)` the content at scene point `(x, y)` keeps beside
+/// the static brushes: 0 on a brush, rising to 1 at `width` px from all of them.
+///
+/// Content that keeps the share `s` came from `(x, y) - s (dx, dy)`; it keeps as much as the
+/// clearance (1 - nearness) allows along the way it travelled, so `s` is the one solution of
+/// `s = min { clear((x, y) - u (dx, dy)) : 0 <= u <= s }` (the right side never grows with
+/// `s`). Solving it, rather than reading the clearance where the whole move would have taken
+/// the content from, is what keeps the picture from folding over: the share grows along the
+/// move by less than one pixel per pixel, so content moved away from a brush stretches the
+/// picture behind it instead of repeating rows (streaks, as a creator saw them in a TikTok
+/// export). Only the last `ELASTIC_FULL * width` px of the way count: a long, cut-out move
+/// that passed a brush halfway is not torn where it passed (the masks give way where such a
+/// move started instead).
+pub(crate) fn kept_share(
+    statics: &StaticShapes,
+    x: f32,
+    y: f32,
+    dx: f32,
+    dy: f32,
+    width: f32,
+) -> f32 {
+    let travel = dx.hypot(dy);
+    // Far from every brush along the whole way: the clearance is 1 all along.
+    if statics.gap(x - 0.5 * dx, y - 0.5 * dy) - 0.5 * travel >= width {
+        return 1.0;
+    }
+    let clear = |u: f32| 1.0 - statics.nearness(x - u * dx, y - u * dy, width);
+    let way = ELASTIC_FULL * width;
+    let reach = if travel > way { way / travel } else { 1.0 };
+    // The least clearance from u = 0 to each sample, linear between samples; the solution
+    // lies where `s` passes it (once it is past, it stays past).
+    let step = reach / CLEARANCE_SAMPLES as f32;
+    let mut least = clear(0.0);
+    for i in 0..CLEARANCE_SAMPLES {
+        let u0 = i as f32 * step;
+        let next = least.min(clear(u0 + step));
+        if u0 + step > next {
+            return u0 + step * (least - u0) / (step + least - next);
+        }
+        least = next;
+    }
+    // Clear enough along the whole way that counts.
+    least
 }
 
 /// A point the deformation moves (a handle) or holds (an anchor): where it is now, how far
@@ -361,9 +396,9 @@ pub(crate) fn distance_to_polyline(line: &[(f32, f32)], x: f32, y: f32) -> f32 {
 
 /// The handles of the masks at one time: points on the outer edge of each mask (where its
 /// weight reaches 0), carried by the path's elastic move (none for a path at its start: there
-/// they hold the picture like anchors), and less of it where a static brush or another mask
-/// claims them.
-pub(crate) fn handles(masks: &[MovingMask], statics: Option<&StaticShapes>) -> Vec<Control> {
+/// they hold the picture like anchors), and less of it where another mask claims them (the
+/// static brushes hold the result afterwards: [`kept_share`]).
+pub(crate) fn handles(masks: &[MovingMask]) -> Vec<Control> {
     // Each mask's start point where it would be if the content moved by its elastic share.
     let rings: Vec<(f32, f32, f32, f32)> = masks
         .iter()
@@ -378,10 +413,10 @@ pub(crate) fn handles(masks: &[MovingMask], statics: Option<&StaticShapes>) -> V
         for (rx, ry) in m.rim() {
             let (x, y) = (cx + rx, cy + ry);
             // Where another path's rim reaches this handle, the two share their moves (two
-            // nearby handles pulling apart would fold the picture between them); where a
-            // static brush or another mask claims it, it moves less.
+            // nearby handles pulling apart would fold the picture between them); where
+            // another mask claims it, it moves less.
             let (mut sw, mut sx, mut sy) = (1.0f32, ex, ey);
-            let mut carry = statics.map_or(1.0, |s| m.gives_way(s, x, y, ex, ey));
+            let mut carry = 1.0f32;
             for (j, other) in masks.iter().enumerate() {
                 if j == k {
                     continue;
@@ -428,18 +463,29 @@ pub(crate) fn blend(inputs: &FieldInputs, x: f32, y: f32, e: (f32, f32)) -> (f32
     for m in inputs.masks {
         let mut wgt = m.weight(x, y);
         if wgt > 0.0 {
+            // A move too long to bend the picture leaves what started beside a brush there
+            // (the rest of the way is left to `kept_share`).
             if let Some(s) = inputs.statics {
-                wgt *= m.gives_way(s, x, y, m.ox, m.oy);
+                wgt *= 1.0 - (1.0 - m.elastic) * s.nearness(x - m.ox, y - m.oy, m.radius);
             }
             sm += wgt;
             sx += wgt * m.ox;
             sy += wgt * m.oy;
         }
     }
-    if sm > 1.0 {
+    let (dx, dy) = if sm > 1.0 {
         (sx / sm, sy / sm)
     } else {
         (sx + (1.0 - sm) * e.0, sy + (1.0 - sm) * e.1)
+    };
+    match inputs.statics {
+        // The fall-off beside a brush is one mask radius wide (the largest mask's).
+        Some(statics) if dx != 0.0 || dy != 0.0 => {
+            let width = inputs.masks.iter().map(|m| m.radius).fold(1.0f32, f32::max);
+            let keep = kept_share(statics, x, y, dx, dy, width);
+            (keep * dx, keep * dy)
+        }
+        _ => (dx, dy),
     }
 }
 

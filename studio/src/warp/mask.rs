@@ -122,11 +122,15 @@ impl StaticShapes {
 
     /// 1 on a brush and its soft edge, falling smoothly to 0 at `width` px beyond.
     pub(crate) fn nearness(&self, x: f32, y: f32, width: f32) -> f32 {
-        let mut gap = f32::INFINITY;
-        for c in &self.capsules {
-            gap = gap.min(c.distance(x, y) - c.radius - c.edge);
-        }
-        1.0 - smoothstep(gap / width)
+        1.0 - smoothstep(self.gap(x, y) / width)
+    }
+
+    /// Distance from `(x, y)` to the nearest brush's soft edge (below 0 on a brush).
+    pub(crate) fn gap(&self, x: f32, y: f32) -> f32 {
+        self.capsules
+            .iter()
+            .map(|c| c.distance(x, y) - c.radius - c.edge)
+            .fold(f32::INFINITY, f32::min)
     }
 
     /// Points on the outer edge of every capsule (radius plus soft edge).

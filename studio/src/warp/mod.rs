@@ -291,7 +291,7 @@ impl Warper {
             })
             .collect();
         let mut controls = self.anchors.clone();
-        controls.extend(field::handles(&masks, self.shapes.as_ref()));
+        controls.extend(field::handles(&masks));
         (masks, controls)
     }
 
