@@ -228,6 +228,16 @@ fn measure_regions(
     (worst, static_px, gradient_p999)
 }
 
+/// "nose follows its path within 0.40 px, ..." for printing.
+fn followed(tracked: &[Tracked], follow: &[f32]) -> String {
+    tracked
+        .iter()
+        .zip(follow)
+        .map(|(t, f)| format!("{} follows its path within {f:.2} px", t.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The nose moves right carrying the whole nose bridge up to between the eyes: a painted
 /// mask, a capsule of radius 0.04 of the width along 0.32 of the height (painted as a stroke
 /// and a stamp, with its top end erased back), where the disk of the same path's radius
@@ -335,12 +345,7 @@ fn a_painted_mask_moves_its_shape_and_nothing_else() {
              (95th percentile); |grad flow| 99.9th percentile {grad:.3}",
             (NOSE[1].x - NOSE[0].x) * w,
             if painted { "painted bridge" } else { "disk" },
-            tracked
-                .iter()
-                .zip(&follow)
-                .map(|(t, f)| format!("{} follows its path within {f:.2} px", t.name))
-                .collect::<Vec<_>>()
-                .join(", "),
+            followed(&tracked, &follow),
         );
         figures.push((follow, still, grad));
     }
@@ -359,6 +364,23 @@ fn a_painted_mask_moves_its_shape_and_nothing_else() {
         painted.2 < 0.3,
         "the motion tears or folds at the painted outline: {painted:?}"
     );
+}
+
+/// The shot's frames rendered in-process (the field itself, without an encoder's noise); the
+/// last one kept as `{name}-last.png` where `MOTIONBOARD_WARP_FRAMES` names a folder.
+fn render_in_process(source: image::RgbImage, motion: &Motion, name: &str) -> Vec<image::RgbImage> {
+    let warper = Warper::new(source, motion);
+    let frames: Vec<_> = (0..FRAMES)
+        .map(|i| warper.render(frame_time(i, FRAMES)))
+        .collect();
+    if let Some(keep) = std::env::var_os("MOTIONBOARD_WARP_FRAMES") {
+        let keep = PathBuf::from(keep);
+        std::fs::create_dir_all(&keep).unwrap();
+        frames[FRAMES as usize - 1]
+            .save(keep.join(format!("{name}-last.png")))
+            .unwrap();
+    }
+    frames
 }
 
 /// A long move right beside a static brush (the left eye): the disk passes the eye going up
@@ -389,17 +411,7 @@ fn a_long_move_beside_a_static_brush_stretches_instead_of_smearing() {
             }],
             ..Motion::default()
         };
-        let warper = Warper::new(source.clone(), &motion);
-        let frames: Vec<_> = (0..FRAMES)
-            .map(|i| warper.render(frame_time(i, FRAMES)))
-            .collect();
-        if let Some(keep) = std::env::var_os("MOTIONBOARD_WARP_FRAMES") {
-            let keep = PathBuf::from(keep);
-            std::fs::create_dir_all(&keep).unwrap();
-            frames[FRAMES as usize - 1]
-                .save(keep.join(format!("{}-last.png", name.replace(' ', "-"))))
-                .unwrap();
-        }
+        let frames = render_in_process(source.clone(), &motion, &name.replace(' ', "-"));
         // The far side of the disk, away from the eye, follows the path.
         let tracked = [Tracked {
             name: "far side",
@@ -451,17 +463,7 @@ fn a_painted_move_away_from_a_static_brush_stretches_without_folding() {
         statics: vec![held],
         ..Motion::default()
     };
-    let warper = Warper::new(source, &motion);
-    let frames: Vec<_> = (0..FRAMES)
-        .map(|i| warper.render(frame_time(i, FRAMES)))
-        .collect();
-    if let Some(keep) = std::env::var_os("MOTIONBOARD_WARP_FRAMES") {
-        let keep = PathBuf::from(keep);
-        std::fs::create_dir_all(&keep).unwrap();
-        frames[FRAMES as usize - 1]
-            .save(keep.join("away-from-brush-last.png"))
-            .unwrap();
-    }
+    let frames = render_in_process(source, &motion, "away-from-brush");
     let tracked = [
         Tracked {
             name: "nose",
@@ -483,12 +485,7 @@ fn a_painted_move_away_from_a_static_brush_stretches_without_folding() {
          static eye moves {still:.3} px; |grad flow| 99.9th percentile {grad:.3}",
         (path[1].x - path[0].x) * w as f32,
         (path[1].y - path[0].y) * h as f32,
-        tracked
-            .iter()
-            .zip(&follow)
-            .map(|(t, f)| format!("{} follows its path within {f:.2} px", t.name))
-            .collect::<Vec<_>>()
-            .join(", "),
+        followed(&tracked, &follow),
     );
     assert!(follow.iter().all(|&f| f < 3.0), "the bridge left its path");
     assert!(still < 0.5, "the static eye moved {still}");
