@@ -45,10 +45,10 @@
 //! field's slope stays well below one: no fold) and stays put beyond it.
 //!
 //! Everything here is continuous in `q` and `t`, and smooth (continuous slope) away from the
-//! static brushes' fall-off. The
-//! deformation `e` is smooth and costly, so it is evaluated on a coarse grid
-//! ([`MLS_GRID_FACTOR`] times the field grid) and interpolated bilinearly; the masks are
-//! evaluated on the field grid ([`grid_spacing`]), itself interpolated bilinearly per pixel.
+//! static brushes' fall-off. The deformation `e` is smooth and costly, so it is evaluated on
+//! a coarse grid ([`MLS_GRID_FACTOR`] times the field grid) and interpolated bilinearly; the
+//! masks are evaluated on the field grid ([`grid_spacing`]), itself interpolated bilinearly
+//! per pixel.
 
 use rayon::prelude::*;
 
