@@ -26,7 +26,7 @@
 //!   static brush. So the surroundings stretch and compress smoothly between the moved
 //!   content and whatever holds still.
 //! - A static brush wins: within one mask radius of a brush the whole displacement is scaled
-//!   down by the share `keep` of it that the content keeps ([`kept_share`]): the least
+//!   down by the share `keep` of it that the content keeps (`kept_share`): the least
 //!   clearance from the brushes along the way it travelled, solved so that the share grows by
 //!   less than a pixel per pixel along the move. So nothing from beside a brush is carried
 //!   away, nothing is dragged onto one, and the picture between a brush and content moved
