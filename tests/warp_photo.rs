@@ -370,23 +370,6 @@ fn a_painted_mask_moves_its_shape_and_nothing_else() {
     );
 }
 
-/// The shot's frames rendered in-process (the field itself, without an encoder's noise); the
-/// last one kept as `{name}-last.png` where `MOTIONBOARD_WARP_FRAMES` names a folder.
-fn render_in_process(source: image::RgbImage, motion: &Motion, name: &str) -> Vec<image::RgbImage> {
-    let warper = Warper::new(source, motion);
-    let frames: Vec<_> = (0..FRAMES)
-        .map(|i| warper.render(frame_time(i, FRAMES)))
-        .collect();
-    if let Some(keep) = std::env::var_os("MOTIONBOARD_WARP_FRAMES") {
-        let keep = PathBuf::from(keep);
-        std::fs::create_dir_all(&keep).unwrap();
-        frames[FRAMES as usize - 1]
-            .save(keep.join(format!("{name}-last.png")))
-            .unwrap();
-    }
-    frames
-}
-
 /// A long move right beside a static brush (the left eye): the disk passes the eye going up
 /// and going down, 1.7 radii. Nothing from beside the held eye is carried along (before,
 /// a sliver of the eye showed a second time beside the moved disk), the far side of the disk
@@ -415,7 +398,17 @@ fn a_long_move_beside_a_static_brush_stretches_instead_of_smearing() {
             }],
             ..Motion::default()
         };
-        let frames = render_in_process(source.clone(), &motion, &name.replace(' ', "-"));
+        let warper = Warper::new(source.clone(), &motion);
+        let frames: Vec<_> = (0..FRAMES)
+            .map(|i| warper.render(frame_time(i, FRAMES)))
+            .collect();
+        if let Some(keep) = std::env::var_os("MOTIONBOARD_WARP_FRAMES") {
+            let keep = PathBuf::from(keep);
+            std::fs::create_dir_all(&keep).unwrap();
+            frames[FRAMES as usize - 1]
+                .save(keep.join(format!("{}-last.png", name.replace(' ', "-"))))
+                .unwrap();
+        }
         // The far side of the disk, away from the eye, follows the path.
         let tracked = [Tracked {
             name: "far side",

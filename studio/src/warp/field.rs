@@ -454,6 +454,23 @@ pub(crate) struct FieldInputs<'a> {
     /// Anchors and handles together; empty when nothing deforms.
     pub controls: &'a [Control],
     pub statics: Option<&'a StaticShapes>,
+    /// How far beside a static brush the displacement falls off: the largest mask's radius.
+    pub hold_width: f32,
+}
+
+impl<'a> FieldInputs<'a> {
+    pub(crate) fn new(
+        masks: &'a [MovingMask],
+        controls: &'a [Control],
+        statics: Option<&'a StaticShapes>,
+    ) -> FieldInputs<'a> {
+        FieldInputs {
+            masks,
+            controls,
+            statics,
+            hold_width: masks.iter().map(|m| m.radius).fold(1.0f32, f32::max),
+        }
+    }
 }
 
 /// The object displacement at scene point `(x, y)` given the deformation `e` there.
@@ -465,7 +482,7 @@ pub(crate) fn blend(inputs: &FieldInputs, x: f32, y: f32, e: (f32, f32)) -> (f32
         if wgt > 0.0 {
             // A move too long to bend the picture leaves what started beside a brush there
             // (the rest of the way is left to `kept_share`).
-            if let Some(s) = inputs.statics {
+            if let Some(s) = inputs.statics.filter(|_| m.elastic < 1.0) {
                 wgt *= 1.0 - (1.0 - m.elastic) * s.nearness(x - m.ox, y - m.oy, m.radius);
             }
             sm += wgt;
@@ -479,10 +496,8 @@ pub(crate) fn blend(inputs: &FieldInputs, x: f32, y: f32, e: (f32, f32)) -> (f32
         (sx + (1.0 - sm) * e.0, sy + (1.0 - sm) * e.1)
     };
     match inputs.statics {
-        // The fall-off beside a brush is one mask radius wide (the largest mask's).
         Some(statics) if dx != 0.0 || dy != 0.0 => {
-            let width = inputs.masks.iter().map(|m| m.radius).fold(1.0f32, f32::max);
-            let keep = kept_share(statics, x, y, dx, dy, width);
+            let keep = kept_share(statics, x, y, dx, dy, inputs.hold_width);
             (keep * dx, keep * dy)
         }
         _ => (dx, dy),
@@ -629,11 +644,8 @@ mod tests {
     fn masks_move_rigidly_and_blend_with_the_deformation_outside() {
         let m = MovingMask::new((100.0, 100.0), (110.0, 100.0), 20.0);
         assert_eq!(m.elastic, 1.0);
-        let inputs = FieldInputs {
-            masks: &[m],
-            controls: &[],
-            statics: None,
-        };
+        let masks = [m];
+        let inputs = FieldInputs::new(&masks, &[], None);
         // Inside: the whole offset; beyond the feather: the deformation (none here).
         assert_eq!(blend(&inputs, 115.0, 105.0, (3.0, 0.0)), (10.0, 0.0));
         assert_eq!(blend(&inputs, 150.0, 100.0, (3.0, 0.0)), (3.0, 0.0));

@@ -302,11 +302,7 @@ impl Warper {
         let (masks, controls) = self.field_inputs(t);
         let moved = masks.iter().any(|m| m.ox != 0.0 || m.oy != 0.0);
         let grid = moved.then(|| {
-            let inputs = FieldInputs {
-                masks: &masks,
-                controls: &controls,
-                statics: self.shapes.as_ref(),
-            };
+            let inputs = FieldInputs::new(&masks, &controls, self.shapes.as_ref());
             FieldGrid::build(&inputs, &camera, w, h, self.step)
         });
         // Outside the carried disks the plate shows by the share of each move that is cut out.
@@ -342,11 +338,7 @@ impl Warper {
     #[cfg(test)]
     pub(crate) fn exact_displacement(&self, t: f32, x: f32, y: f32) -> (f32, f32) {
         let (masks, controls) = self.field_inputs(t);
-        let inputs = FieldInputs {
-            masks: &masks,
-            controls: &controls,
-            statics: self.shapes.as_ref(),
-        };
+        let inputs = FieldInputs::new(&masks, &controls, self.shapes.as_ref());
         field::displacement(&inputs, x, y)
     }
 
